@@ -1,0 +1,172 @@
+"""What every HTTP service shares: the app factory, health routes, metrics, errors, auth dependencies."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime
+from typing import Annotated
+
+import structlog
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from uptick_common import tokens
+from uptick_common.backoff import TRANSIENT_ERRORS
+from uptick_common.db.models import AuthSession
+from uptick_common.metrics import HTTP_DURATION, HTTP_REQUESTS
+
+log = structlog.get_logger(__name__)
+
+SESSION_COOKIE = "uptick_session"
+
+
+def create_app(
+    *, service: str, prefix: str, lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]]
+) -> FastAPI:
+    """A FastAPI app whose OpenAPI lives under its path prefix and which serves /healthz, /readyz, /metrics.
+
+    The lifespan must set `app.state.ready` (an async callable returning failures) and, for database
+    access, `app.state.sessions` (an async_sessionmaker)."""
+    app = FastAPI(
+        title=f"Uptick {service}",
+        lifespan=lifespan,
+        openapi_url=f"{prefix}/openapi.json",
+        docs_url=f"{prefix}/docs",
+        redoc_url=None,
+    )
+    app.add_middleware(RequestMetrics, service=service)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz(request: Request) -> JSONResponse:
+        failures = await request.app.state.ready()
+        if failures:
+            return JSONResponse({"status": "unavailable", "failures": failures}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    async def dependency_down(_: Request, exc: Exception) -> JSONResponse:
+        log.warning("dependency unavailable during request", error=type(exc).__name__)
+        return JSONResponse({"detail": "a dependency is unavailable, try again shortly"}, status_code=503,
+                            headers={"Retry-After": "2"})
+
+    for error in TRANSIENT_ERRORS:
+        if error is not OSError:  # only faults of Postgres or Redis are a 503, not any OSError
+            app.add_exception_handler(error, dependency_down)
+
+    return app
+
+
+class RequestMetrics:
+    """Pure ASGI middleware: request id, one canonical log line, and the HTTP metrics by route template."""
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app, self.service = app, service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _header(scope, b"x-request-id") or uuid.uuid4().hex
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            method = scope["method"]
+            HTTP_REQUESTS.labels(self.service, route, method, f"{status // 100}xx").inc()
+            HTTP_DURATION.labels(self.service, route, method).observe(elapsed)
+            if route not in ("/healthz", "/readyz", "/metrics"):
+                log.info("request", method=method, route=route, status=status,
+                         duration_ms=round(elapsed * 1000, 1))
+            structlog.contextvars.unbind_contextvars("request_id")
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin-1")[:64]
+    return None
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.sessions() as session:
+        yield session
+
+
+DbSession = Annotated[AsyncSession, Depends(get_session)]
+
+
+class Unauthorized(Exception):
+    pass
+
+
+def bearer_or_cookie(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, credentials = header.partition(" ")
+    if scheme.lower() == "bearer" and credentials:
+        return credentials.strip()
+    return request.cookies.get(SESSION_COOKIE)
+
+
+async def current_claims(request: Request, session: DbSession) -> tokens.Claims:
+    """The caller's verified token, whose session has not been logged out; 401 otherwise."""
+    token = bearer_or_cookie(request)
+    if not token:
+        raise Unauthorized("not authenticated")
+    try:
+        claims = tokens.verify(request.app.state.public_key, token)
+    except tokens.InvalidToken as exc:
+        raise Unauthorized("invalid or expired token") from exc
+    revoked = await session.scalar(
+        select(AuthSession.revoked_at.is_not(None)).where(AuthSession.id == claims.session_id)
+    )
+    if revoked is None or revoked:
+        raise Unauthorized("session has ended")
+    return claims
+
+
+CurrentClaims = Annotated[tokens.Claims, Depends(current_claims)]
+
+
+async def current_user_id(claims: CurrentClaims) -> int:
+    return claims.user_id
+
+
+CurrentUserId = Annotated[int, Depends(current_user_id)]
+
+
+def install_auth_errors(app: FastAPI) -> None:
+    @app.exception_handler(Unauthorized)
+    async def unauthorized(_: Request, exc: Unauthorized) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+

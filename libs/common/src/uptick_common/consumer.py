@@ -1,0 +1,136 @@
+"""At-least-once reading of a stream through a consumer group, shared by the checker and ingest.
+
+A message is acknowledged only after its effect is durable (a result added, a row committed).
+Messages left pending by a consumer that died are reclaimed after `claim_idle_ms`; a message
+delivered more than `max_deliveries` times is moved to the stream's dead-letter stream, counted
+and logged, so that one poison message never blocks a group and nothing is silently dropped.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import redis.asyncio as aioredis
+import structlog
+from redis.exceptions import ResponseError
+
+from uptick_common.metrics import DEAD_LETTERS
+from uptick_common.redis import ensure_group, text
+from uptick_common.streams import dead_letter_stream
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: str
+    fields: dict[bytes, bytes]
+
+
+class StreamConsumer:
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        stream: str,
+        group: str,
+        consumer: str,
+        *,
+        claim_idle_ms: int = 90_000,
+        max_deliveries: int = 5,
+        reclaim_every_s: float = 5.0,
+    ) -> None:
+        self.client = client
+        self.stream = stream
+        self.group = group
+        self.consumer = consumer
+        self.claim_idle_ms = claim_idle_ms
+        self.max_deliveries = max_deliveries
+        self.reclaim_every_s = reclaim_every_s
+        self._group_ready = False
+        self._own_pending_done = False
+        self._next_reclaim = 0.0
+
+    async def setup(self) -> None:
+        await ensure_group(self.client, self.stream, self.group)
+
+    async def read(self, count: int, block_ms: int) -> list[Delivery]:
+        """Up to `count` messages: first this consumer's own unacknowledged ones (after a restart),
+        then stale ones of dead consumers, then new ones (waiting up to `block_ms`)."""
+        if not self._group_ready:
+            await self.setup()
+            self._group_ready = True
+        if not self._own_pending_done:
+            own = await self._xreadgroup("0", count, None)
+            if own:
+                return own
+            self._own_pending_done = True
+        if time.monotonic() >= self._next_reclaim:
+            claimed = await self._reclaim(count)
+            if claimed:
+                return claimed
+            self._next_reclaim = time.monotonic() + self.reclaim_every_s
+        return await self._xreadgroup(">", count, block_ms)
+
+    async def ack(self, ids: list[str]) -> None:
+        if ids:
+            await self.client.xack(self.stream, self.group, *ids)
+
+    async def dead_letter(self, delivery: Delivery, reason: str) -> None:
+        """Keep the message for a human, with the reason, and take it off the group's books."""
+        dead = dead_letter_stream(self.stream)
+        fields = {**delivery.fields, b"dead_reason": reason.encode(), b"dead_id": delivery.id.encode()}
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.xadd(dead, fields, maxlen=100_000, approximate=True)
+            pipe.xack(self.stream, self.group, delivery.id)
+            await pipe.execute()
+        DEAD_LETTERS.labels(self.stream).inc()
+        log.error("message moved to dead-letter stream", stream=self.stream, stream_id=delivery.id,
+                  dead_letter_stream=dead, reason=reason)
+
+    async def _xreadgroup(self, start: str, count: int, block_ms: int | None) -> list[Delivery]:
+        try:
+            reply = await self.client.xreadgroup(
+                self.group, self.consumer, {self.stream: start}, count=count, block=block_ms
+            )
+        except ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            # Redis lost the group (restarted without its data, or the key was deleted): make it again.
+            log.warning("consumer group missing, creating it", stream=self.stream, group=self.group)
+            await self.setup()
+            return []
+        deliveries = []
+        for _stream, entries in reply or []:
+            for entry_id, fields in entries:
+                if fields is None:  # trimmed away while pending: nothing left to process
+                    await self.ack([text(entry_id)])
+                    continue
+                deliveries.append(Delivery(text(entry_id), fields))
+        return deliveries
+
+    async def _reclaim(self, count: int) -> list[Delivery]:
+        """Take over messages idle longer than the visibility timeout; retire the ones tried too often."""
+        _cursor, entries, deleted = await self.client.xautoclaim(
+            self.stream, self.group, self.consumer, min_idle_time=self.claim_idle_ms, start_id="0-0", count=count
+        )
+        if deleted:
+            await self.ack([text(d) for d in deleted])
+        if not entries:
+            return []
+        ids = [text(entry_id) for entry_id, _ in entries]
+        pending = await self.client.xpending_range(
+            self.stream, self.group, min=ids[0], max=ids[-1], count=len(ids) * 2, consumername=self.consumer
+        )
+        deliveries_by_id = {text(p["message_id"]): int(p["times_delivered"]) for p in pending}
+        fresh = []
+        for entry_id, fields in entries:
+            delivery = Delivery(text(entry_id), fields)
+            times = deliveries_by_id.get(delivery.id, 1)
+            if times > self.max_deliveries:
+                await self.dead_letter(delivery, f"delivered {times} times without being acknowledged")
+            else:
+                fresh.append(delivery)
+        log.warning("reclaimed messages of a stopped consumer", stream=self.stream, count=len(fresh))
+        return fresh
+

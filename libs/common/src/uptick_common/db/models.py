@@ -1,0 +1,107 @@
+"""The tables, each with one owning service that writes it (DESIGN.md); the others only read.
+
+- auth:      users, auth_sessions
+- monitors:  monitors (all columns but `next_due_at`)
+- poller:    monitors.next_due_at (the schedule; the only column the poller writes)
+- ingest:    ticks, monitor_status
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    email: Mapped[str] = mapped_column(Text, unique=True)  # stored lower-cased
+    password_hash: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class AuthSession(Base):
+    """One log-in. The access token names it (`sid`), so log-out revokes the token for every service."""
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Monitor(Base):
+    __tablename__ = "monitors"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(Text)
+    url: Mapped[str] = mapped_column(Text)
+    interval_seconds: Mapped[int] = mapped_column(Integer)
+    timeout_seconds: Mapped[int] = mapped_column(Integer)
+    regions: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    paused: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # Written by the poller only. A new or resumed monitor is due at once (server default now()).
+    next_due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        Index("ix_monitors_user_id_id", "user_id", "id"),
+        Index("ix_monitors_due", "next_due_at", postgresql_where=text("NOT paused")),
+    )
+
+
+class MonitorStatus(Base):
+    """The dashboard summary of a monitor, kept current by ingest in the same transaction as its ticks."""
+
+    __tablename__ = "monitor_status"
+
+    monitor_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("monitors.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(Text)  # up | down
+    last_latency_ms: Mapped[int | None] = mapped_column(Integer)
+    last_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    recent_latencies_ms: Mapped[list[int]] = mapped_column(ARRAY(Integer), server_default=text("'{}'"))
+    # Latest result per region: {"eu-west": {"status": "up", "checked_at": "...", "error": null}, ...}
+    regions: Mapped[dict[str, dict[str, object]]] = mapped_column(JSONB, server_default=text("'{}'"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Tick(Base):
+    """One check of one monitor from one region. The key is the job's identity: redelivery stores nothing."""
+
+    __tablename__ = "ticks"
+
+    monitor_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    scheduled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    region: Mapped[str] = mapped_column(Text, primary_key=True)
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(Text)  # up | down
+    http_status: Mapped[int | None] = mapped_column(SmallInteger)
+    latency_ms: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)

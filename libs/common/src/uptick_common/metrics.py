@@ -1,0 +1,48 @@
+"""Every Prometheus metric Uptick exports, named once. No label carries a monitor id, URL or user."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+_LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+
+# checker
+CHECKS = Counter("uptick_checks_total", "Checks done, by region and result (up/down).", ["region", "result"])
+CHECK_DURATION = Histogram(
+    "uptick_check_duration_seconds", "Time one check took.", ["region"], buckets=_LATENCY_BUCKETS
+)
+SCHEDULING_LATENESS = Histogram(
+    "uptick_scheduling_lateness_seconds",
+    "How long after its due time a check started.",
+    ["region"],
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300),
+)
+# poller
+JOBS_SCHEDULED = Counter("uptick_jobs_scheduled_total", "Check jobs added to a region's stream.", ["region"])
+JOBS_SHED = Counter(
+    "uptick_jobs_shed_total", "Check jobs not scheduled because the region's backlog was over its bound.",
+    ["region"],
+)
+# streams (each worker reports the streams it consumes or feeds)
+STREAM_LAG = Gauge("uptick_stream_lag", "Entries not yet delivered to a consumer group.", ["stream", "group"])
+STREAM_PENDING = Gauge(
+    "uptick_stream_pending", "Entries delivered to a consumer group but not yet acknowledged.", ["stream", "group"]
+)
+STREAM_LENGTH = Gauge("uptick_stream_length", "Entries in a stream.", ["stream"])
+DEAD_LETTERS = Counter("uptick_dead_letters_total", "Messages moved to a dead-letter stream.", ["stream"])
+# ingest
+INGEST_BATCH_SIZE = Histogram(
+    "uptick_ingest_batch_size", "Results written per batch.", buckets=(1, 10, 50, 100, 250, 500, 1000, 2500)
+)
+INGEST_BATCH_DURATION = Histogram(
+    "uptick_ingest_batch_duration_seconds", "Time to write one batch.", buckets=_LATENCY_BUCKETS
+)
+INGEST_TICKS = Counter("uptick_ingest_ticks_total", "Results ingested, stored or duplicate.", ["outcome"])
+# HTTP services
+HTTP_REQUESTS = Counter(
+    "uptick_http_requests_total", "HTTP requests answered.", ["service", "route", "method", "status_class"]
+)
+HTTP_DURATION = Histogram(
+    "uptick_http_request_duration_seconds", "HTTP request duration.", ["service", "route", "method"],
+    buckets=_LATENCY_BUCKETS,
+)

@@ -1,0 +1,64 @@
+"""Typed settings shared by every service: one object, built once, read from `UPTICK_*` variables."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_REGIONS = ("eu-west", "us-east")
+
+
+class CommonSettings(BaseSettings):
+    """What every process needs: where Postgres and Redis are, and how to log."""
+
+    model_config = SettingsConfigDict(env_prefix="UPTICK_", extra="ignore")
+
+    env: Literal["dev", "test", "production"] = "dev"
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/uptick"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    log_level: str = "info"
+    log_format: Literal["auto", "json", "console"] = "auto"
+    # Regions the poller schedules for and the API accepts; comma-separated in the environment.
+    regions: Annotated[tuple[str, ...], NoDecode] = DEFAULT_REGIONS
+
+    @field_validator("regions", mode="before")
+    @classmethod
+    def _split_regions(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("regions")
+    @classmethod
+    def _check_regions(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("at least one region is required")
+        for region in value:
+            if not region.replace("-", "").isalnum() or not region.islower():
+                raise ValueError(f"region {region!r}: lowercase letters, digits and '-' only")
+        return value
+
+
+class HttpServiceSettings(CommonSettings):
+    """An HTTP service (auth, monitors): where it listens and how it verifies tokens."""
+
+    host: str = "0.0.0.0"
+    port: int = 8000
+    jwt_public_key_file: str = ".run/keys/jwt-public.pem"
+    # Secure cookies need HTTPS; the local dev stack is plain HTTP on 127.0.0.1.
+    cookie_secure: bool | None = None
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.env == "production" if self.cookie_secure is None else self.cookie_secure
+
+
+class WorkerSettings(CommonSettings):
+    """A worker (poller, checker, ingest): health and metrics on a small port of its own."""
+
+    health_host: str = "0.0.0.0"
+    health_port: int = 9000
+    # SIGTERM: stop taking work, let in-flight work finish for this long, then cancel the rest.
+    shutdown_grace_seconds: float = 20.0

@@ -1,0 +1,72 @@
+"""Stream names, consumer groups and the messages that travel on them: the contract between workers."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+
+CHECKS_GROUP = "checkers"
+RESULTS_STREAM = "uptick:results"
+RESULTS_GROUP = "ingest"
+ALERTS_STREAM = "uptick:alerts"
+ALERTS_GROUP = "notifier"
+
+
+def checks_stream(region: str) -> str:
+    """Jobs for one region; every checker of that region reads them through the `checkers` group."""
+    return f"uptick:checks:{region}"
+
+
+def dead_letter_stream(stream: str) -> str:
+    """`uptick:checks:eu-west` → `uptick:dead:checks:eu-west`: where undeliverable messages are kept."""
+    return "uptick:dead:" + stream.removeprefix("uptick:")
+
+
+def job_id(monitor_id: int, region: str, scheduled_ms: int) -> str:
+    """The identity of one check: the same monitor, region and scheduled time is the same job."""
+    return f"{monitor_id}:{region}:{scheduled_ms}"
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    v: int = SCHEMA_VERSION
+
+    def fields(self) -> dict[str, str]:
+        """The Redis stream entry: one JSON field, so that a message is read whole or not at all."""
+        return {"data": self.model_dump_json()}
+
+    @classmethod
+    def from_fields(cls, fields: dict[bytes | str, bytes | str]):  # type: ignore[no-untyped-def]
+        raw = fields.get(b"data", fields.get("data"))
+        if raw is None:
+            raise ValueError("message has no data field")
+        return cls.model_validate_json(raw)
+
+
+class CheckJob(Message):
+    """What the poller asks a region to check. It carries the whole definition: checkers never query Postgres."""
+
+    job_id: str
+    monitor_id: int
+    region: str
+    scheduled_ms: int = Field(description="when the check is due, ms since the epoch")
+    url: str
+    timeout_seconds: float
+
+
+class CheckResult(Message):
+    """What a checker found. A failed check is data (status down and a reason), not an exception."""
+
+    job_id: str
+    monitor_id: int
+    region: str
+    scheduled_ms: int
+    checked_ms: int = Field(description="when the check started, ms since the epoch")
+    status: Literal["up", "down"]
+    http_status: int | None = None
+    latency_ms: int | None = None
+    error: str | None = None

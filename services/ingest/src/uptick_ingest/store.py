@@ -1,0 +1,98 @@
+"""Writing one batch of results: ticks in one statement, then each touched monitor's state, one transaction.
+
+Idempotent: a tick's key is its job (monitor, scheduled time, region), so a redelivered result
+inserts nothing and changes no state. Results of monitors deleted meanwhile are dropped.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.types import BigInteger, DateTime, Integer, Text
+
+from uptick_common.streams import CheckResult
+from uptick_ingest.state import MonitorState, NewTick, apply
+
+_INSERT_TICKS = text(
+    """
+    INSERT INTO ticks (monitor_id, scheduled_at, region, checked_at, status, http_status, latency_ms, error)
+    SELECT t.* FROM unnest(:monitor_id, :scheduled_at, :region, :checked_at, :status, :http_status,
+                           :latency_ms, :error)
+         AS t(monitor_id, scheduled_at, region, checked_at, status, http_status, latency_ms, error)
+    WHERE EXISTS (SELECT 1 FROM monitors m WHERE m.id = t.monitor_id)
+    ON CONFLICT DO NOTHING
+    RETURNING monitor_id, region, checked_at, status, latency_ms, error, http_status
+    """
+).bindparams(
+    bindparam("monitor_id", type_=ARRAY(BigInteger)),
+    bindparam("scheduled_at", type_=ARRAY(DateTime(timezone=True))),
+    bindparam("region", type_=ARRAY(Text)),
+    bindparam("checked_at", type_=ARRAY(DateTime(timezone=True))),
+    bindparam("status", type_=ARRAY(Text)),
+    bindparam("http_status", type_=ARRAY(Integer)),
+    bindparam("latency_ms", type_=ARRAY(Integer)),
+    bindparam("error", type_=ARRAY(Text)),
+)
+
+# Rows first (so that concurrent ingest replicas serialise on them), then locked in id order.
+_ENSURE_STATE_ROWS = text(
+    """
+    INSERT INTO monitor_status (monitor_id, status)
+    SELECT m.id, 'pending' FROM monitors m WHERE m.id = ANY(:ids)
+    ON CONFLICT DO NOTHING
+    """
+).bindparams(bindparam("ids", type_=ARRAY(BigInteger)))
+_LOCK_STATE = text(
+    """
+    SELECT monitor_id, status, last_latency_ms, last_checked_at, last_error, recent_latencies_ms, regions
+    FROM monitor_status WHERE monitor_id = ANY(:ids) ORDER BY monitor_id FOR UPDATE
+    """
+).bindparams(bindparam("ids", type_=ARRAY(BigInteger)))
+_UPDATE_STATE = text(
+    """
+    UPDATE monitor_status SET status = :status, last_latency_ms = :last_latency_ms,
+        last_checked_at = :last_checked_at, last_error = :last_error,
+        recent_latencies_ms = :recent_latencies_ms, regions = :regions, updated_at = now()
+    WHERE monitor_id = :monitor_id
+    """
+).bindparams(bindparam("recent_latencies_ms", type_=ARRAY(Integer)), bindparam("regions", type_=JSONB))
+
+
+def _ts(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC)
+
+
+async def write_batch(conn: AsyncConnection, results: list[CheckResult]) -> int:
+    """Store the batch; returns how many ticks were new (the rest were duplicates)."""
+    columns: dict[str, list[object]] = {k: [] for k in (
+        "monitor_id", "scheduled_at", "region", "checked_at", "status", "http_status", "latency_ms", "error")}
+    for r in results:
+        for key, value in (
+            ("monitor_id", r.monitor_id), ("scheduled_at", _ts(r.scheduled_ms)), ("region", r.region),
+            ("checked_at", _ts(r.checked_ms)), ("status", r.status), ("http_status", r.http_status),
+            ("latency_ms", r.latency_ms), ("error", r.error),
+        ):
+            columns[key].append(value)
+    inserted = [NewTick(*row) for row in await conn.execute(_INSERT_TICKS, columns)]
+    if inserted:
+        await _update_states(conn, inserted)
+    return len(inserted)
+
+
+async def _update_states(conn: AsyncConnection, ticks: list[NewTick]) -> None:
+    by_monitor: dict[int, list[NewTick]] = {}
+    for tick in ticks:
+        by_monitor.setdefault(tick.monitor_id, []).append(tick)
+    ids = sorted(by_monitor)
+    await conn.execute(_ENSURE_STATE_ROWS, {"ids": ids})
+    updates = []
+    for row in await conn.execute(_LOCK_STATE, {"ids": ids}):
+        monitor_id, *fields = row
+        state = apply(MonitorState(*fields[:4], list(fields[4] or []), dict(fields[5] or {})),
+                      by_monitor[monitor_id])
+        updates.append({"monitor_id": monitor_id, **state.__dict__})
+    if updates:
+        await conn.execute(_UPDATE_STATE, updates)

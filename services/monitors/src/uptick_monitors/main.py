@@ -1,0 +1,51 @@
+"""The monitors service: the REST API for monitors and the dashboard's read side."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import uvicorn
+from fastapi import FastAPI
+
+from uptick_common.api import create_app, install_auth_errors
+from uptick_common.db.engine import create_engine, session_factory
+from uptick_common.logging import configure_logging
+from uptick_common.readiness import check_dependencies
+from uptick_monitors.router import router
+from uptick_monitors.settings import MonitorsSettings
+
+
+def build_app(settings: MonitorsSettings | None = None) -> FastAPI:
+    settings = settings or MonitorsSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.database_url)
+        app.state.settings = settings
+        app.state.sessions = session_factory(engine)
+        app.state.public_key = Path(settings.jwt_public_key_file).read_bytes()  # noqa: ASYNC240 - once, at start
+
+        async def ready() -> dict[str, str]:
+            return await check_dependencies(engine=engine)
+
+        app.state.ready = ready
+        yield
+        await engine.dispose()
+
+    app = create_app(service="monitors", prefix="/api", lifespan=lifespan)
+    install_auth_errors(app)
+    app.include_router(router)
+    return app
+
+
+def main() -> None:
+    settings = MonitorsSettings()
+    configure_logging("monitors", settings.log_level, settings.log_format)
+    uvicorn.run(build_app(settings), host=settings.host, port=settings.port, log_config=None, loop="uvloop",
+                timeout_graceful_shutdown=10)
+
+
+if __name__ == "__main__":
+    main()

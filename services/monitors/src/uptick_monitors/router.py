@@ -1,0 +1,111 @@
+"""The monitors REST API. Thin: parse, call the service layer, map its errors to HTTP answers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+
+from uptick_common.api import CurrentUserId, DbSession
+from uptick_monitors import service
+from uptick_monitors.schemas import (
+    MonitorCreate,
+    MonitorOut,
+    MonitorPage,
+    MonitorUpdate,
+    RegionsOut,
+    TickPage,
+)
+
+router = APIRouter(prefix="/api")
+
+Limit = Annotated[int, Query(ge=1, le=500)]
+NOT_FOUND = "monitor not found"
+
+
+def _known_regions(request: Request) -> tuple[str, ...]:
+    return request.app.state.settings.regions
+
+
+def _unprocessable(message: str) -> HTTPException:
+    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=message)
+
+
+@router.get("/regions", response_model=RegionsOut)
+async def regions(request: Request, _: CurrentUserId) -> RegionsOut:
+    return RegionsOut(regions=list(_known_regions(request)))
+
+
+@router.get("/monitors", response_model=MonitorPage)
+async def list_monitors(session: DbSession, user_id: CurrentUserId, limit: Limit = 100,
+                        cursor: str | None = None) -> MonitorPage:
+    after_id = None
+    if cursor is not None:
+        if not cursor.isdigit() or len(cursor) > 18:
+            raise _unprocessable("cursor is not valid")
+        after_id = int(cursor)
+    items, next_id = await service.list_page(session=session, user_id=user_id, limit=limit, after_id=after_id)
+    return MonitorPage(items=items, next_cursor=str(next_id) if next_id is not None else None)
+
+
+@router.post("/monitors", response_model=MonitorOut, status_code=status.HTTP_201_CREATED)
+async def create_monitor(request: Request, session: DbSession, user_id: CurrentUserId,
+                         body: MonitorCreate) -> MonitorOut:
+    try:
+        return await service.create(session=session, user_id=user_id, data=body,
+                                    known_regions=_known_regions(request))
+    except service.Invalid as exc:
+        raise _unprocessable(str(exc)) from exc
+
+
+
+@router.get("/monitors/{monitor_id}", response_model=MonitorOut)
+async def read_monitor(session: DbSession, user_id: CurrentUserId, monitor_id: int) -> MonitorOut:
+    try:
+        return await service.get(session=session, user_id=user_id, monitor_id=monitor_id)
+    except service.NotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=NOT_FOUND) from exc
+
+
+@router.patch("/monitors/{monitor_id}", response_model=MonitorOut)
+async def update_monitor(request: Request, session: DbSession, user_id: CurrentUserId, monitor_id: int,
+                         body: MonitorUpdate) -> MonitorOut:
+    try:
+        return await service.update(session=session, user_id=user_id, monitor_id=monitor_id, data=body,
+                                    known_regions=_known_regions(request))
+    except service.NotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=NOT_FOUND) from exc
+    except service.Invalid as exc:
+        raise _unprocessable(str(exc)) from exc
+
+
+@router.delete("/monitors/{monitor_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_monitor(session: DbSession, user_id: CurrentUserId, monitor_id: int) -> Response:
+    try:
+        await service.remove(session=session, user_id=user_id, monitor_id=monitor_id)
+    except service.NotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=NOT_FOUND) from exc
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/monitors/{monitor_id}/ticks", response_model=TickPage)
+async def list_ticks(session: DbSession, user_id: CurrentUserId, monitor_id: int, limit: Limit = 100,
+                     cursor: str | None = None, region: str | None = None) -> TickPage:
+    try:
+        items, last = await service.ticks(session=session, user_id=user_id, monitor_id=monitor_id, limit=limit,
+                                          before=_tick_cursor(cursor), region=region)
+    except service.NotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=NOT_FOUND) from exc
+    next_cursor = f"{int(last[0].timestamp() * 1_000_000)}~{last[1]}" if last else None
+    return TickPage(items=items, next_cursor=next_cursor)
+
+
+def _tick_cursor(cursor: str | None) -> tuple[datetime, str] | None:
+    """`<microseconds since the epoch>~<region>` of the last tick of the previous page."""
+    if cursor is None:
+        return None
+    micros, _, region = cursor.partition("~")
+    if not micros.isdigit() or len(micros) > 18 or not region:
+        raise _unprocessable("cursor is not valid")
+    return datetime.fromtimestamp(int(micros) / 1_000_000, UTC), region

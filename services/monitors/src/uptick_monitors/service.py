@@ -1,0 +1,148 @@
+"""Monitors, their summaries and ticks for one user. Raises domain errors; the router maps them to HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import Row, Select, delete, func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from uptick_common.db.models import Monitor, MonitorStatus, Tick
+from uptick_monitors.schemas import MonitorCreate, MonitorOut, MonitorUpdate, TickOut, check_timeout
+
+
+class NotFound(Exception):
+    pass
+
+
+class Invalid(Exception):
+    """Input that passed the schema but not the rules that need context (regions, merged values)."""
+
+
+def _summaries() -> Select[tuple[Monitor, MonitorStatus]]:
+    return select(Monitor, MonitorStatus).outerjoin(MonitorStatus, MonitorStatus.monitor_id == Monitor.id)
+
+
+def to_out(row: Row[tuple[Monitor, MonitorStatus | None]] | tuple[Monitor, MonitorStatus | None]) -> MonitorOut:
+    monitor, state = row
+    status = "paused" if monitor.paused else (state.status if state else "pending")
+    return MonitorOut(
+        id=monitor.id, name=monitor.name, url=monitor.url, interval_seconds=monitor.interval_seconds,
+        timeout_seconds=monitor.timeout_seconds, regions=monitor.regions, paused=monitor.paused,
+        created_at=monitor.created_at, updated_at=monitor.updated_at, status=status,
+        last_latency_ms=state.last_latency_ms if state else None,
+        last_checked_at=state.last_checked_at if state else None,
+        last_error=state.last_error if state and not monitor.paused else None,
+        recent_latencies_ms=list(state.recent_latencies_ms) if state else [],
+        region_status={r: s for r, s in (state.regions if state else {}).items() if r in monitor.regions},
+    )
+
+
+async def list_page(
+    *, session: AsyncSession, user_id: int, limit: int, after_id: int | None
+) -> tuple[list[MonitorOut], int | None]:
+    query = _summaries().where(Monitor.user_id == user_id).order_by(Monitor.id).limit(limit + 1)
+    if after_id is not None:
+        query = query.where(Monitor.id > after_id)
+    rows = (await session.execute(query)).all()
+    items = [to_out(row) for row in rows[:limit]]
+    return items, (items[-1].id if len(rows) > limit else None)
+
+
+async def get(*, session: AsyncSession, user_id: int, monitor_id: int) -> MonitorOut:
+    row = (await session.execute(
+        _summaries().where(Monitor.id == monitor_id, Monitor.user_id == user_id)
+    )).first()
+    if row is None:
+        raise NotFound
+    return to_out(row)
+
+
+def _check_regions(regions: Sequence[str], known: Sequence[str]) -> list[str]:
+    unknown = [r for r in regions if r not in known]
+    if unknown:
+        raise Invalid(f"unknown region(s) {', '.join(unknown)}; known regions: {', '.join(known)}")
+    return list(dict.fromkeys(regions))  # without repeats, in the given order
+
+
+async def create(
+    *, session: AsyncSession, user_id: int, data: MonitorCreate, known_regions: Sequence[str]
+) -> MonitorOut:
+    regions = _check_regions(data.regions or known_regions, known_regions)
+    monitor = Monitor(
+        user_id=user_id, name=data.name or _host(data.url), url=data.url, interval_seconds=data.interval_seconds,
+        timeout_seconds=data.timeout_seconds, regions=regions, paused=data.paused,
+    )
+    session.add(monitor)
+    await session.commit()
+    return await get(session=session, user_id=user_id, monitor_id=monitor.id)
+
+
+async def update(
+    *, session: AsyncSession, user_id: int, monitor_id: int, data: MonitorUpdate, known_regions: Sequence[str]
+) -> MonitorOut:
+    monitor = await session.scalar(
+        select(Monitor).where(Monitor.id == monitor_id, Monitor.user_id == user_id).with_for_update()
+    )
+    if monitor is None:
+        raise NotFound
+    changes: dict[str, Any] = data.model_dump(exclude_unset=True)
+    if "regions" in changes:
+        changes["regions"] = _check_regions(changes["regions"] or [], known_regions)
+    for field in ("url", "name", "interval_seconds", "timeout_seconds", "paused"):
+        if changes.get(field, ...) is None:
+            raise Invalid(f"{field} cannot be null")
+    try:
+        check_timeout(changes.get("timeout_seconds", monitor.timeout_seconds),
+                      changes.get("interval_seconds", monitor.interval_seconds))
+    except ValueError as exc:
+        raise Invalid(str(exc)) from exc
+    for field, value in changes.items():
+        setattr(monitor, field, value)
+    monitor.updated_at = datetime.now(UTC)
+    await session.commit()
+    return await get(session=session, user_id=user_id, monitor_id=monitor_id)
+
+
+async def remove(*, session: AsyncSession, user_id: int, monitor_id: int) -> None:
+    result = await session.execute(
+        delete(Monitor).where(Monitor.id == monitor_id, Monitor.user_id == user_id).returning(Monitor.id)
+    )
+    if result.first() is None:
+        raise NotFound
+    await session.commit()
+
+
+async def ticks(
+    *, session: AsyncSession, user_id: int, monitor_id: int, limit: int,
+    before: tuple[datetime, str] | None, region: str | None,
+) -> tuple[list[TickOut], tuple[datetime, str] | None]:
+    """Newest first. Keyset pagination on (scheduled_at, region), the table's own key order."""
+    owned = await session.scalar(
+        select(func.count()).select_from(Monitor).where(Monitor.id == monitor_id, Monitor.user_id == user_id)
+    )
+    if not owned:
+        raise NotFound
+    query = (
+        select(Tick).where(Tick.monitor_id == monitor_id)
+        .order_by(Tick.scheduled_at.desc(), Tick.region.desc()).limit(limit + 1)
+    )
+    if region is not None:
+        query = query.where(Tick.region == region)
+    if before is not None:
+        query = query.where(tuple_(Tick.scheduled_at, Tick.region) < before)
+    rows = (await session.scalars(query)).all()
+    items = [
+        TickOut(region=t.region, status=t.status, http_status=t.http_status, latency_ms=t.latency_ms,
+                error=t.error, scheduled_at=t.scheduled_at, checked_at=t.checked_at)
+        for t in rows[:limit]
+    ]
+    last = rows[limit - 1] if len(rows) > limit else None
+    return items, ((last.scheduled_at, last.region) if last else None)
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).hostname or url

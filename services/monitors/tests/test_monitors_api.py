@@ -1,0 +1,111 @@
+import httpx
+import pytest
+
+
+async def test_create_read_list_update_delete(api: httpx.AsyncClient, make_user) -> None:
+    alice = await make_user("alice@example.com")
+    created = await api.post("/api/monitors", headers=alice, json={"url": "https://example.com/health"})
+    assert created.status_code == 201, created.text
+    monitor = created.json()
+    assert monitor["name"] == "example.com"
+    assert monitor["interval_seconds"] == 180
+    assert monitor["regions"] == ["eu-west", "us-east"]
+    assert monitor["status"] == "pending"
+    assert monitor["recent_latencies_ms"] == [] and monitor["last_checked_at"] is None
+
+    read = await api.get(f"/api/monitors/{monitor['id']}", headers=alice)
+    assert read.json()["url"] == "https://example.com/health"
+
+    paused = await api.patch(f"/api/monitors/{monitor['id']}", headers=alice, json={"paused": True})
+    assert paused.status_code == 200 and paused.json()["status"] == "paused"
+    resumed = await api.patch(f"/api/monitors/{monitor['id']}", headers=alice,
+                              json={"paused": False, "interval_seconds": 30, "regions": ["us-east"]})
+    assert resumed.json()["status"] == "pending"
+    assert resumed.json()["interval_seconds"] == 30 and resumed.json()["regions"] == ["us-east"]
+
+    listing = await api.get("/api/monitors", headers=alice)
+    assert [m["id"] for m in listing.json()["items"]] == [monitor["id"]]
+
+    assert (await api.delete(f"/api/monitors/{monitor['id']}", headers=alice)).status_code == 204
+    assert (await api.get(f"/api/monitors/{monitor['id']}", headers=alice)).status_code == 404
+
+
+async def test_pagination_walks_every_monitor_once(api: httpx.AsyncClient, make_user) -> None:
+    alice = await make_user("alice@example.com")
+    for i in range(5):
+        await api.post("/api/monitors", headers=alice, json={"url": f"https://example.com/{i}"})
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = (await api.get("/api/monitors", headers=alice, params=params)).json()
+        seen += [m["url"] for m in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [f"https://example.com/{i}" for i in range(5)]
+
+
+@pytest.mark.parametrize(
+    ("body", "complaint"),
+    [
+        ({"url": "ftp://example.com"}, "URL scheme should be 'http' or 'https'"),
+        ({"url": "not a url"}, "url"),
+        ({"url": "https://example.com", "interval_seconds": 5}, "greater than or equal to 10"),
+        ({"url": "https://example.com", "timeout_seconds": 0}, "greater than or equal to 1"),
+        ({"url": "https://example.com", "interval_seconds": 10, "timeout_seconds": 30}, "must be shorter"),
+        ({"url": "https://example.com", "regions": ["mars"]}, "unknown region(s) mars"),
+        ({"url": "https://example.com", "regions": []}, "at least 1 item"),
+        ({"url": "https://example.com", "colour": "red"}, "Extra inputs are not permitted"),
+        ({"url": "https://example.com", "name": ""}, "at least 1 character"),
+        ({"url": "https://example.com/" + "a" * 3000}, "URL should have at most"),
+    ],
+)
+async def test_bad_input_is_a_clear_422(api: httpx.AsyncClient, make_user, body: dict, complaint: str) -> None:
+    alice = await make_user("alice@example.com")
+    answer = await api.post("/api/monitors", headers=alice, json=body)
+    assert answer.status_code == 422
+    assert complaint in answer.text
+    assert (await api.get("/api/monitors", headers=alice)).json()["items"] == []  # no partial write
+
+
+async def test_bad_patch_changes_nothing(api: httpx.AsyncClient, make_user) -> None:
+    alice = await make_user("alice@example.com")
+    monitor = (await api.post("/api/monitors", headers=alice,
+                              json={"url": "https://example.com", "interval_seconds": 60})).json()
+    for body in ({"timeout_seconds": 60}, {"regions": ["mars"]}, {"name": None}, {"interval_seconds": "x"}):
+        answer = await api.patch(f"/api/monitors/{monitor['id']}", headers=alice, json=body)
+        assert answer.status_code == 422, body
+    after = (await api.get(f"/api/monitors/{monitor['id']}", headers=alice)).json()
+    assert after["timeout_seconds"] == 10 and after["regions"] == ["eu-west", "us-east"] and after["name"]
+
+
+async def test_another_users_monitor_is_not_found(api: httpx.AsyncClient, make_user) -> None:
+    alice, bob = await make_user("alice@example.com"), await make_user("bob@example.com")
+    monitor = (await api.post("/api/monitors", headers=alice, json={"url": "https://example.com"})).json()
+    path = f"/api/monitors/{monitor['id']}"
+    assert (await api.get(path, headers=bob)).status_code == 404
+    assert (await api.get(path + "/ticks", headers=bob)).status_code == 404
+    assert (await api.patch(path, headers=bob, json={"paused": True})).status_code == 404
+    assert (await api.delete(path, headers=bob)).status_code == 404
+    assert (await api.get("/api/monitors", headers=bob)).json()["items"] == []
+    assert (await api.get(path, headers=alice)).json()["paused"] is False
+
+
+async def test_requests_without_a_valid_token_are_401(api: httpx.AsyncClient) -> None:
+    assert (await api.get("/api/monitors")).status_code == 401
+    answer = await api.get("/api/monitors", headers={"Authorization": "Bearer nonsense"})
+    assert answer.status_code == 401 and answer.json() == {"detail": "invalid or expired token"}
+
+
+async def test_bad_cursors_are_422(api: httpx.AsyncClient, make_user) -> None:
+    alice = await make_user("alice@example.com")
+    monitor = (await api.post("/api/monitors", headers=alice, json={"url": "https://example.com"})).json()
+    assert (await api.get("/api/monitors", headers=alice, params={"cursor": "x"})).status_code == 422
+    ticks = f"/api/monitors/{monitor['id']}/ticks"
+    assert (await api.get(ticks, headers=alice, params={"cursor": "12~"})).status_code == 422
+    assert (await api.get(ticks, headers=alice, params={"limit": 0})).status_code == 422
+
+
+async def test_openapi_is_served_under_the_prefix(api: httpx.AsyncClient) -> None:
+    spec = (await api.get("/api/openapi.json")).json()
+    assert "/api/monitors/{monitor_id}/ticks" in spec["paths"]

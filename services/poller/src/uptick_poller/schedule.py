@@ -1,0 +1,54 @@
+"""Claiming due monitors and moving their schedule on: the one query the poller lives by.
+
+`FOR UPDATE SKIP LOCKED` lets any number of pollers claim disjoint monitors. Each monitor is checked on
+its own slots: every `interval` seconds, shifted by a phase derived from its id, so that monitors
+created together are spread over the interval instead of being checked in the same second. A poller
+that was away skips the slots it missed rather than firing them all at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+# Knuth's multiplicative hash spreads consecutive ids over [0, 1): phase = fraction of the interval.
+_CLAIM = text(
+    """
+    WITH due AS (
+        SELECT id, next_due_at AS due_at
+        FROM monitors
+        WHERE NOT paused AND next_due_at <= now()
+        ORDER BY next_due_at
+        LIMIT :limit
+        FOR UPDATE SKIP LOCKED
+    ), slot AS (
+        SELECT due.id, due.due_at,
+               ((m.id * 2654435761) % 4294967296)::float8 / 4294967296 * m.interval_seconds AS phase,
+               m.interval_seconds AS step
+        FROM due JOIN monitors m ON m.id = due.id
+    )
+    UPDATE monitors m
+    SET next_due_at = to_timestamp(
+        (floor((extract(epoch FROM now()) - slot.phase) / slot.step) + 1) * slot.step + slot.phase)
+    FROM slot
+    WHERE m.id = slot.id
+    RETURNING m.id, m.url, m.timeout_seconds, m.regions, slot.due_at
+    """
+)
+
+
+@dataclass(frozen=True)
+class DueMonitor:
+    id: int
+    url: str
+    timeout_seconds: int
+    regions: list[str]
+    due_at: datetime
+
+
+async def claim_due(conn: AsyncConnection, limit: int) -> list[DueMonitor]:
+    rows = await conn.execute(_CLAIM, {"limit": limit})
+    return [DueMonitor(*row) for row in rows]

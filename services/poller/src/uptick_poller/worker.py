@@ -1,0 +1,110 @@
+"""The poller: claims due monitors and adds one job per selected region to that region's stream.
+
+Jobs are added before the claiming transaction commits. If the poller dies in between, the monitors
+are still due and are claimed again with the same scheduled time, hence the same job ids: at worst a
+job is sent twice (ingest stores it once), never lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import structlog
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from uptick_common.backoff import TRANSIENT_ERRORS, delay_for
+from uptick_common.metrics import JOBS_SCHEDULED, JOBS_SHED
+from uptick_common.readiness import check_dependencies
+from uptick_common.redis import backlog
+from uptick_common.streams import CHECKS_GROUP, CheckJob, checks_stream, job_id
+from uptick_poller.schedule import DueMonitor, claim_due
+from uptick_poller.settings import PollerSettings
+
+log = structlog.get_logger(__name__)
+
+
+class Poller:
+    def __init__(self, settings: PollerSettings, engine: AsyncEngine, redis: Redis) -> None:
+        self.settings, self.engine, self.redis = settings, engine, redis
+        self._stopping = asyncio.Event()
+        self._shedding: set[str] = set()
+        self._next_backlog_check = 0.0
+
+    async def run(self) -> None:
+        failures = 0
+        while not self._stopping.is_set():
+            try:
+                await self._refresh_backlogs()
+                claimed = await self.poll_once()
+                failures = 0
+            except TRANSIENT_ERRORS as exc:
+                delay = delay_for(failures)
+                failures += 1
+                log.warning("poll failed, retrying", error=type(exc).__name__, retry_in_s=round(delay, 2))
+                await self._sleep(delay)
+                continue
+            if claimed < self.settings.batch_size:  # a full batch means more are due right now
+                await self._sleep(self.settings.tick_seconds)
+
+    async def poll_once(self) -> int:
+        """Claim one batch of due monitors and schedule their checks; returns how many were claimed."""
+        async with self.engine.begin() as conn:
+            due = await claim_due(conn, self.settings.batch_size)
+            if due:
+                await self._enqueue(due)
+        return len(due)
+
+    async def _enqueue(self, due: list[DueMonitor]) -> None:
+        configured = set(self.settings.regions)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            scheduled: dict[str, int] = {}
+            for monitor in due:
+                scheduled_ms = int(monitor.due_at.timestamp() * 1000)
+                for region in monitor.regions:
+                    if region not in configured:
+                        continue
+                    if region in self._shedding:
+                        JOBS_SHED.labels(region).inc()
+                        continue
+                    job = CheckJob(
+                        job_id=job_id(monitor.id, region, scheduled_ms), monitor_id=monitor.id, region=region,
+                        scheduled_ms=scheduled_ms, url=monitor.url, timeout_seconds=monitor.timeout_seconds,
+                    )
+                    pipe.xadd(checks_stream(region), job.fields())
+                    scheduled[region] = scheduled.get(region, 0) + 1
+            await pipe.execute()
+        for region, count in scheduled.items():
+            JOBS_SCHEDULED.labels(region).inc(count)
+
+    async def _refresh_backlogs(self) -> None:
+        if time.monotonic() < self._next_backlog_check:
+            return
+        self._next_backlog_check = time.monotonic() + self.settings.backlog_check_seconds
+        for region in self.settings.regions:
+            size = (await backlog(self.redis, checks_stream(region), CHECKS_GROUP)).total
+            over = size > self.settings.max_backlog
+            if over and region not in self._shedding:
+                log.warning("region backlog over its bound: shedding new jobs", region=region, backlog=size,
+                            max_backlog=self.settings.max_backlog)
+                self._shedding.add(region)
+            elif not over and region in self._shedding:
+                log.info("region backlog back under its bound", region=region, backlog=size)
+                self._shedding.discard(region)
+
+    async def _sleep(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+        except TimeoutError:
+            pass
+
+    def request_stop(self) -> None:
+        self._stopping.set()
+
+    async def ready(self) -> dict[str, str]:
+        return await check_dependencies(engine=self.engine, redis=self.redis)
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+        await self.engine.dispose()

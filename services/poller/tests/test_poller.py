@@ -1,0 +1,84 @@
+import asyncio
+from datetime import UTC, datetime
+
+from sqlalchemy import text
+
+from uptick_common.streams import CheckJob, checks_stream
+from uptick_devstack.fixtures import add_monitor, add_user
+from uptick_poller.settings import PollerSettings
+from uptick_poller.worker import Poller
+
+
+def make_poller(database_url: str, redis_url: str, engine, redis_client, **overrides) -> Poller:
+    settings = PollerSettings(database_url=database_url, redis_url=redis_url, regions=("eu-west", "us-east"),
+                              **overrides)
+    return Poller(settings, engine, redis_client)
+
+
+async def jobs(redis_client, region: str) -> list[CheckJob]:
+    return [CheckJob.from_fields(f) for _, f in await redis_client.xrange(checks_stream(region))]
+
+
+async def test_due_monitor_gets_one_job_per_selected_region(database_url, redis_url, engine, redis_client):
+    user = await add_user(engine, "a@example.com")
+    both = await add_monitor(engine, user, "http://127.0.0.1:1/a", timeout=7)
+    only_us = await add_monitor(engine, user, "http://127.0.0.1:1/b", regions=("us-east",))
+    await add_monitor(engine, user, "http://127.0.0.1:1/c", paused=True)
+    poller = make_poller(database_url, redis_url, engine, redis_client)
+
+    assert await poller.poll_once() == 2
+    eu, us = await jobs(redis_client, "eu-west"), await jobs(redis_client, "us-east")
+    assert [j.monitor_id for j in eu] == [both]
+    assert sorted(j.monitor_id for j in us) == sorted([both, only_us])
+    job = eu[0]
+    assert job.url == "http://127.0.0.1:1/a" and job.timeout_seconds == 7 and job.region == "eu-west"
+    assert job.job_id == f"{both}:eu-west:{job.scheduled_ms}"
+
+    # Claimed monitors move to a later slot: nothing is due again right away.
+    assert await poller.poll_once() == 0
+    async with engine.connect() as conn:
+        next_due = (await conn.execute(text("SELECT next_due_at FROM monitors WHERE id = :i"), {"i": both})).scalar()
+    assert 0 < (next_due - datetime.now(UTC)).total_seconds() <= 60
+
+
+async def test_monitors_created_together_are_spread_over_the_interval(database_url, redis_url, engine,
+                                                                       redis_client):
+    user = await add_user(engine, "a@example.com")
+    for i in range(40):
+        await add_monitor(engine, user, f"http://127.0.0.1:1/{i}", interval=60)
+    await make_poller(database_url, redis_url, engine, redis_client).poll_once()
+    async with engine.connect() as conn:
+        offsets = (await conn.execute(text(
+            "SELECT extract(epoch FROM next_due_at - now()) FROM monitors"))).scalars().all()
+    seconds = {int(o) for o in offsets}
+    assert len(seconds) > 20, f"next checks bunched into {sorted(seconds)}"
+
+
+async def test_two_pollers_never_claim_the_same_monitor(database_url, redis_url, engine, redis_client):
+    user = await add_user(engine, "a@example.com")
+    for i in range(200):
+        await add_monitor(engine, user, f"http://127.0.0.1:1/{i}", regions=("eu-west",))
+    pollers = [make_poller(database_url, redis_url, engine, redis_client, batch_size=7) for _ in range(3)]
+
+    async def drain(poller: Poller) -> None:
+        while await poller.poll_once():
+            pass
+
+    await asyncio.gather(*(drain(p) for p in pollers))
+    ids = [j.monitor_id for j in await jobs(redis_client, "eu-west")]
+    assert len(ids) == 200 and len(set(ids)) == 200
+
+
+async def test_a_region_over_its_backlog_bound_is_shed_visibly(database_url, redis_url, engine, redis_client):
+    user = await add_user(engine, "a@example.com")
+    for i in range(5):
+        await add_monitor(engine, user, f"http://127.0.0.1:1/{i}")
+    poller = make_poller(database_url, redis_url, engine, redis_client, max_backlog=3)
+    await poller.poll_once()  # 5 jobs per region, nobody reading them
+    for i in range(5):
+        await add_monitor(engine, user, f"http://127.0.0.1:2/{i}")
+    await poller._refresh_backlogs()
+    await poller.poll_once()
+    assert len(await jobs(redis_client, "eu-west")) == 5  # the second round was shed, not queued
+    from prometheus_client import REGISTRY
+    assert REGISTRY.get_sample_value("uptick_jobs_shed_total", {"region": "eu-west"}) >= 5
