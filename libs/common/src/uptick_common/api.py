@@ -11,6 +11,8 @@ from typing import Annotated
 
 import structlog
 from fastapi import Depends, FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import select
@@ -62,6 +64,12 @@ def create_app(
         log.warning("dependency unavailable during request", error=type(exc).__name__)
         return JSONResponse({"detail": "a dependency is unavailable, try again shortly"}, status_code=503,
                             headers={"Retry-After": "2"})
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        """FastAPI's 422 without each error's `input`: it would echo a rejected password or secret back."""
+        errors = [{k: v for k, v in error.items() if k in ("type", "loc", "msg", "ctx")} for error in exc.errors()]
+        return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
 
     for error in TRANSIENT_ERRORS:
         if error is not OSError:  # only faults of Postgres or Redis are a 503, not any OSError

@@ -10,7 +10,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from uptick_common.api import create_app, install_auth_errors
-from uptick_common.db.engine import create_engine, session_factory
+from uptick_common.db.engine import create_engine, session_factory, wait_for_database
 from uptick_common.logging import configure_logging
 from uptick_common.readiness import check_dependencies
 from uptick_monitors.router import router
@@ -23,6 +23,7 @@ def build_app(settings: MonitorsSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)
+        await wait_for_database(engine)
         app.state.settings = settings
         app.state.sessions = session_factory(engine)
         app.state.public_key = Path(settings.jwt_public_key_file).read_bytes()  # noqa: ASYNC240 - once, at start

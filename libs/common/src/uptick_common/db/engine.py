@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from uptick_common.backoff import retry_forever
 
 
 def sqlalchemy_url(database_url: str) -> str:
@@ -28,3 +31,13 @@ def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def wait_for_database(engine: AsyncEngine) -> None:
+    """Start-up waits (with backoff, a log line per attempt) until Postgres answers."""
+
+    async def ping() -> None:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    await retry_forever("postgres", ping)

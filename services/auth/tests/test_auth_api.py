@@ -1,0 +1,218 @@
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from argon2 import PasswordHasher
+from pydantic import ValidationError
+from sqlalchemy import func, select, update
+
+from uptick_auth.main import app
+from uptick_auth.settings import AuthSettings
+from uptick_common.db.models import AuthSession, User
+
+from .conftest import EMAIL, PASSWORD
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def one(statement):  # type: ignore[no-untyped-def]
+    async with app.state.sessions() as session:
+        return await session.scalar(statement)
+
+
+async def test_signup_login_me_logout(client: httpx.AsyncClient) -> None:
+    signup = await client.post("/api/auth/signup", json={"email": "Ada@Example.COM", "password": PASSWORD})
+    assert signup.status_code == 201
+    account = signup.json()
+    assert set(account) == {"id", "email", "created_at"}
+    assert account["email"] == "ada@example.com"
+
+    login = await client.post("/api/auth/login", json={"email": " ADA@example.com", "password": PASSWORD})
+    assert login.status_code == 200
+    body = login.json()
+    assert body["token_type"] == "bearer"
+    expires_at = datetime.fromisoformat(body["expires_at"])
+    assert abs(expires_at - (datetime.now(UTC) + timedelta(hours=12))) < timedelta(minutes=1)
+    token = body["access_token"]
+    stored = await one(select(AuthSession).where(AuthSession.user_id == account["id"]))
+    assert len(stored.id) == 43 and stored.revoked_at is None  # 32 random bytes, url-safe base64
+    client.cookies.clear()
+
+    me = await client.get("/api/auth/me", headers=bearer(token))
+    assert me.status_code == 200
+    assert me.json() == account
+
+    logout = await client.post("/api/auth/logout", headers=bearer(token))
+    assert logout.status_code == 204
+    assert (await one(select(AuthSession.revoked_at).where(AuthSession.id == stored.id))) is not None
+    after = await client.get("/api/auth/me", headers=bearer(token))
+    assert after.status_code == 401
+    # Logging out again, or without any token, is harmless.
+    assert (await client.post("/api/auth/logout", headers=bearer(token))).status_code == 204
+    assert (await client.post("/api/auth/logout")).status_code == 204
+
+    # The next log-in clears the sessions that can no longer authenticate.
+    assert (await client.post("/api/auth/login", json={"email": EMAIL, "password": PASSWORD})).status_code == 200
+    live = (await one(select(func.array_agg(AuthSession.revoked_at)).where(AuthSession.user_id == account["id"])))
+    assert live == [None]
+
+
+async def test_duplicate_email_in_another_case_is_409(client: httpx.AsyncClient, user: dict) -> None:
+    response = await client.post("/api/auth/signup", json={"email": "ADA@example.com", "password": PASSWORD})
+    assert response.status_code == 409
+    assert response.json() == {"detail": "an account with this email already exists"}
+    assert await one(select(func.count()).select_from(User)) == 1
+
+
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [
+        ("not-an-email", PASSWORD),
+        ("ada@", PASSWORD),
+        (EMAIL, "short12"),  # 7 characters
+        (EMAIL, "é" * 129),  # 129 characters, but 258 bytes
+        (EMAIL, None),
+    ],
+)
+async def test_invalid_signup_is_422(client: httpx.AsyncClient, email: str, password: str | None) -> None:
+    response = await client.post("/api/auth/signup", json={"email": email, "password": password})
+    assert response.status_code == 422
+    assert isinstance(response.json()["detail"], list)
+    if password:
+        assert password not in response.text  # a rejected password is not echoed back
+    assert await one(select(func.count()).select_from(User)) == 0
+
+
+async def test_wrong_password_and_unknown_email_are_the_same_401(client: httpx.AsyncClient, user: dict) -> None:
+    wrong = await client.post("/api/auth/login", json={"email": EMAIL, "password": PASSWORD + "!"})
+    unknown = await client.post("/api/auth/login", json={"email": "bob@example.com", "password": PASSWORD})
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json() == unknown.json() == {"detail": "invalid email or password"}
+    assert "set-cookie" not in wrong.headers and "set-cookie" not in unknown.headers
+    assert await one(select(func.count()).select_from(AuthSession)) == 0
+
+
+async def test_unknown_email_takes_as_long_as_a_wrong_password(client: httpx.AsyncClient, user: dict) -> None:
+    async def duration(email: str) -> float:
+        started = time.perf_counter()
+        response = await client.post("/api/auth/login", json={"email": email, "password": "wrong password"})
+        assert response.status_code == 401
+        return time.perf_counter() - started
+
+    await duration("nobody@example.com")  # the first one also computes the dummy hash
+    wrong, unknown = [], []
+    for _ in range(4):
+        wrong.append(await duration(EMAIL))
+        unknown.append(await duration("nobody@example.com"))
+    ratio = statistics.median(unknown) / statistics.median(wrong)
+    assert 0.4 < ratio < 2.5, (wrong, unknown)
+
+
+async def test_cookie_session(client: httpx.AsyncClient, user: dict) -> None:
+    login = await client.post("/api/auth/login", json={"email": EMAIL, "password": PASSWORD})
+    cookie = login.headers["set-cookie"]
+    token = login.json()["access_token"]
+    assert cookie.startswith(f"uptick_session={token};")
+    attributes = {part.strip().lower() for part in cookie.split(";")[1:]}
+    assert {"httponly", "samesite=lax", "path=/", "max-age=43200"} <= attributes
+    assert "secure" not in attributes  # plain HTTP outside production unless asked for
+
+    # The client's jar kept the cookie, as a browser would: no Authorization header from here on.
+    assert (await client.get("/api/auth/me")).json() == user
+
+    logout = await client.post("/api/auth/logout")
+    assert logout.status_code == 204
+    assert "max-age=0" in logout.headers["set-cookie"].lower()
+    assert "uptick_session" not in client.cookies  # the jar obeyed the clearing
+    client.cookies.set("uptick_session", token)  # the old cookie, kept by a client that ignored the clearing
+    assert (await client.get("/api/auth/me")).status_code == 401
+
+
+async def test_secure_cookie_when_asked(auth_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("UPTICK_COOKIE_SECURE", "true")
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://auth.test") as c:
+            await c.post("/api/auth/signup", json={"email": EMAIL, "password": PASSWORD})
+            login = await c.post("/api/auth/login", json={"email": EMAIL, "password": PASSWORD})
+    assert "secure" in {part.strip().lower() for part in login.headers["set-cookie"].split(";")}
+
+
+async def test_me_without_token_is_401(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/auth/me")
+    assert response.status_code == 401
+    assert response.json() == {"detail": "not authenticated"}
+
+
+async def test_login_throttle(auth_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("UPTICK_LOGIN_MAX_FAILURES", "3")
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://auth.test") as c:
+            for email in (EMAIL, "grace@example.com"):
+                await c.post("/api/auth/signup", json={"email": email, "password": PASSWORD})
+
+            async def login(email: str, password: str) -> httpx.Response:
+                return await c.post("/api/auth/login", json={"email": email, "password": password})
+
+            # A success clears the failures before it.
+            for _ in range(2):
+                assert (await login(EMAIL, "wrong password")).status_code == 401
+            assert (await login(EMAIL, PASSWORD)).status_code == 200
+            for _ in range(3):
+                assert (await login(EMAIL, "wrong password")).status_code == 401
+            throttled = await login(EMAIL.upper(), PASSWORD)
+            assert throttled.status_code == 429
+            assert 0 < int(throttled.headers["retry-after"]) <= 900
+            assert (await login("grace@example.com", PASSWORD)).status_code == 200
+
+
+async def test_weaker_hash_is_upgraded_on_login(client: httpx.AsyncClient, user: dict) -> None:
+    weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
+    async with app.state.sessions() as session:
+        await session.execute(update(User).where(User.id == user["id"]).values(password_hash=weak))
+        await session.commit()
+    assert (await client.post("/api/auth/login", json={"email": EMAIL, "password": PASSWORD})).status_code == 200
+    upgraded = await one(select(User.password_hash).where(User.id == user["id"]))
+    assert upgraded != weak and not PasswordHasher().check_needs_rehash(upgraded)
+    assert PasswordHasher().verify(upgraded, PASSWORD)
+
+
+async def test_health_and_openapi(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/healthz")).status_code == 200
+    assert (await client.get("/readyz")).json() == {"status": "ok"}
+    paths = (await client.get("/api/auth/openapi.json")).json()["paths"]
+    assert {"/api/auth/signup", "/api/auth/login", "/api/auth/logout", "/api/auth/me"} <= set(paths)
+
+
+def test_production_refuses_missing_keys(tmp_path: Path, jwt_keys: tuple[Path, Path]) -> None:
+    with pytest.raises(ValidationError, match="JWT key files missing"):
+        AuthSettings(env="production", jwt_private_key_file=str(tmp_path / "missing.pem"),
+                     jwt_public_key_file=str(jwt_keys[1]))
+    settings = AuthSettings(env="production", jwt_private_key_file=str(jwt_keys[0]),
+                            jwt_public_key_file=str(jwt_keys[1]))
+    assert settings.secure_cookies
+
+
+async def test_password_hashing_leaves_the_loop_free(client: httpx.AsyncClient) -> None:
+    """While a sign-up hashes, the event loop keeps answering."""
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.005)
+
+    task = asyncio.create_task(ticker())
+    started = time.perf_counter()
+    await client.post("/api/auth/signup", json={"email": EMAIL, "password": PASSWORD})
+    elapsed = time.perf_counter() - started
+    task.cancel()
+    assert ticks >= elapsed / 0.005 / 4, (ticks, elapsed)
