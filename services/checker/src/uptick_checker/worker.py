@@ -1,0 +1,182 @@
+"""The checker worker: read a region's jobs, check them concurrently, publish one result per job.
+
+Jobs are read only when there is room for them (at most `concurrency` checks in flight, results not yet
+published included), so that a job is never taken off the stream only to wait here while another
+checker could run it. Each job: check, then result added to `uptick:results`, then job acknowledged.
+A malformed job goes to the dead-letter stream at once. Redis away: wait with backoff, never crash.
+SIGTERM: stop reading, let in-flight checks finish within the grace period, cancel the rest (their
+jobs stay pending and are reclaimed by another checker).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from functools import partial
+
+import redis.asyncio as aioredis
+import structlog
+from pydantic import ValidationError
+from redis.exceptions import ResponseError
+
+from uptick_checker.http_check import HttpChecker, display_url
+from uptick_checker.publisher import ResultPublisher
+from uptick_checker.settings import CheckerSettings
+from uptick_common.backoff import TRANSIENT_ERRORS, delay_for, retry_forever
+from uptick_common.consumer import Delivery, StreamConsumer
+from uptick_common.metrics import CHECK_DURATION, CHECKS, SCHEDULING_LATENESS
+from uptick_common.readiness import check_dependencies
+from uptick_common.redis import backlog, connect_redis
+from uptick_common.streams import CHECKS_GROUP, CheckJob, CheckResult, checks_stream
+
+log = structlog.get_logger(__name__)
+
+READ_BLOCK_MS = 1000  # how long a read waits for new jobs: also how soon a stop request is noticed
+READ_TIMEOUT_S = READ_BLOCK_MS / 1000 + 10  # a read that outlives this is a dead connection
+BACKLOG_EVERY_S = 5.0
+REDIS_ERRORS: tuple[type[BaseException], ...] = (*TRANSIENT_ERRORS, ResponseError)
+
+
+class Checker:
+    def __init__(self, settings: CheckerSettings, client: aioredis.Redis, http: HttpChecker) -> None:
+        self.settings = settings
+        self._client = client
+        self._http = http
+        stream = checks_stream(settings.region)
+        self._consumer = StreamConsumer(
+            client, stream, CHECKS_GROUP, settings.consumer_name,
+            claim_idle_ms=settings.claim_idle_ms, max_deliveries=settings.max_deliveries,
+        )
+        self._publisher = ResultPublisher(client, stream, CHECKS_GROUP)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._stopping = asyncio.Event()
+        region = settings.region
+        self._counted = {"up": CHECKS.labels(region, "up"), "down": CHECKS.labels(region, "down")}
+        self._duration = CHECK_DURATION.labels(region)
+        self._lateness = SCHEDULING_LATENESS.labels(region)
+
+    @classmethod
+    async def create(cls, settings: CheckerSettings) -> Checker:
+        client = await connect_redis(settings.redis_url)
+        http = await HttpChecker.open(
+            allowed_networks=settings.checker_allowed_networks, max_body_bytes=settings.max_body_bytes
+        )
+        return cls(settings, client, http)
+
+    def request_stop(self) -> None:
+        log.info("stop requested: finishing in-flight checks", in_flight=len(self._tasks))
+        self._stopping.set()
+
+    async def ready(self) -> dict[str, str]:
+        return await check_dependencies(redis=self._client)
+
+    async def close(self) -> None:
+        await self._http.close()
+        await self._client.aclose()
+
+    async def run(self) -> None:
+        try:
+            await self._consumer.setup()
+        except REDIS_ERRORS:
+            pass  # the read loop waits for Redis (and creates the group) with backoff, and heeds a stop
+        helpers = [asyncio.create_task(self._publisher.run()), asyncio.create_task(self._report_backlog())]
+        try:
+            await self._read_loop()
+            if self._tasks:
+                _, late = await asyncio.wait(self._tasks, timeout=self.settings.shutdown_grace_seconds)
+                if late:
+                    log.warning("grace period over: cancelling checks, their jobs stay pending", count=len(late))
+        finally:
+            await _cancel([*self._tasks, *helpers])
+
+    async def _read_loop(self) -> None:
+        failures = 0
+        while not self._stopping.is_set():
+            room = self.settings.concurrency - len(self._tasks)
+            if room <= 0:
+                await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
+                continue
+            try:
+                async with asyncio.timeout(READ_TIMEOUT_S):
+                    deliveries = await self._consumer.read(min(room, self.settings.batch_size), READ_BLOCK_MS)
+            except REDIS_ERRORS as exc:
+                await self._recover(exc, failures)
+                failures += 1
+                continue
+            failures = 0
+            for delivery in deliveries:
+                self._start(delivery)
+
+    async def _recover(self, exc: BaseException, failures: int) -> None:
+        """Wait (with backoff, cut short by a stop request) after a failed read; recreate a lost group."""
+        delay = delay_for(failures)
+        log.warning("reading jobs failed, retrying", attempt=failures + 1, retry_in_s=round(delay, 2),
+                    error=str(exc) or type(exc).__name__)
+        try:
+            async with asyncio.timeout(delay):
+                await self._stopping.wait()
+        except TimeoutError:
+            pass
+        if "NOGROUP" in str(exc):  # the stream was deleted under us
+            try:
+                await self._consumer.setup()
+            except REDIS_ERRORS:
+                pass  # the next read fails again and brings us back here
+
+    def _start(self, delivery: Delivery) -> None:
+        try:
+            job = CheckJob.from_fields(delivery.fields)  # type: ignore[arg-type]  # bytes keys are read too
+            if not (math.isfinite(job.timeout_seconds) and job.timeout_seconds > 0):
+                raise ValueError(f"timeout_seconds must be a positive number, not {job.timeout_seconds}")
+        except ValueError as exc:
+            reason = f"malformed job: {_summary(exc)}"
+            work = retry_forever("redis", partial(self._consumer.dead_letter, delivery, reason))
+        else:
+            work = self._check(delivery, job)
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            log.error("job not finished, it stays pending", error=str(exc) or type(exc).__name__, exc_info=exc)
+
+    async def _check(self, delivery: Delivery, job: CheckJob) -> None:
+        checked_ms = time.time_ns() // 1_000_000
+        self._lateness.observe(max(0.0, (checked_ms - job.scheduled_ms) / 1000))
+        timeout = min(job.timeout_seconds, self.settings.max_timeout_seconds)
+        outcome = await self._http.check(job.url, timeout)
+        self._duration.observe(outcome.latency_ms / 1000)
+        self._counted[outcome.status].inc()
+        log.info("check", monitor_id=job.monitor_id, region=job.region, job_id=job.job_id,
+                 stream_id=delivery.id, target=display_url(job.url), status=outcome.status,
+                 http_status=outcome.http_status, latency_ms=outcome.latency_ms, error=outcome.error)
+        result = CheckResult(
+            job_id=job.job_id, monitor_id=job.monitor_id, region=job.region, scheduled_ms=job.scheduled_ms,
+            checked_ms=checked_ms, status=outcome.status, http_status=outcome.http_status,
+            latency_ms=outcome.latency_ms, error=outcome.error,
+        )
+        await self._publisher.publish(delivery.id, result)
+
+    async def _report_backlog(self) -> None:
+        """Keep the backlog gauges of this region's group fresh (for dashboards and autoscaling)."""
+        while True:
+            try:
+                await backlog(self._client, self._consumer.stream, CHECKS_GROUP)
+            except REDIS_ERRORS as exc:
+                log.debug("backlog not measured", error=str(exc) or type(exc).__name__)
+            await asyncio.sleep(BACKLOG_EVERY_S)
+
+
+def _summary(exc: ValueError) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'data'}: {e['msg']}" for e in exc.errors())
+    return str(exc)
+
+
+async def _cancel(tasks: list[asyncio.Task[None]]) -> None:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
