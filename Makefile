@@ -4,12 +4,13 @@ TOOLS := .run/tools
 UV := $(TOOLS)/bin/uv
 PYTEST_ARGS ?=
 
-.PHONY: run test sync lint clean
+.PHONY: run test sync lint clean k8s
 
 run: sync
 	$(UV) run --frozen python -m uptick_devstack run
 
 test: sync
+	@bash scripts/install-test-tools.sh || echo "WARNING: could not install helm/promtool; the deployment tests will say so"
 	$(UV) run --frozen pytest $(PYTEST_ARGS)
 
 lint: sync
@@ -24,3 +25,7 @@ $(UV):
 
 clean:
 	rm -rf .venv .run
+
+# Regenerate the plain manifests in k8s/ from the chart (a test fails when they drift).
+k8s: sync
+	k8s/render.sh

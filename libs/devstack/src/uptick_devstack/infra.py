@@ -11,6 +11,7 @@ import os
 import socket
 import subprocess
 import time
+import warnings
 from pathlib import Path
 
 import psycopg
@@ -50,12 +51,20 @@ def postgres_server_url() -> tuple[str, str]:
         return url, "UPTICK_DATABASE_URL"
     if port_open("127.0.0.1", 5432):
         return "postgresql://postgres@127.0.0.1:5432/postgres", "local server on 127.0.0.1:5432"
-    import pgserver  # imported late: it installs a Postgres of its own
-
+    pgserver = import_pgserver()
     pgdata = embedded_pgdata()
     pgdata.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(pgdata, cleanup_mode="stop")
     return server.get_uri("postgres"), f"embedded PostgreSQL in {pgdata}"
+
+
+def import_pgserver():  # type: ignore[no-untyped-def]
+    """pgserver, imported late (it brings a Postgres of its own). Its runtime directory falls back to
+    /tmp/runtime-<uid> where XDG_RUNTIME_DIR is unset (containers, CI): expected, not worth a warning."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+        import pgserver
+    return pgserver
 
 
 def with_database(url: str, name: str) -> str:
@@ -103,6 +112,8 @@ class EmbeddedRedis:
         deadline = time.monotonic() + 15
         while not port_open("127.0.0.1", self.port):
             if self.process.poll() is not None or time.monotonic() > deadline:
+                self.process.kill()
+                self.process.wait()
                 raise RuntimeError(f"embedded Valkey did not start; see {self.data_dir / 'valkey.log'}")
             time.sleep(0.05)
 

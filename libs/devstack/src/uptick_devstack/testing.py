@@ -1,11 +1,13 @@
 """pytest fixtures for every test of the project: a real Postgres and a real Redis, clean for each test.
 
 Tests use their own database (`uptick_test`, recreated and migrated once per run) and Redis logical
-database 15 (flushed before each test), on the servers `make run` would use.
+database 15 (flushed before each test), on the servers `make run` would use; UPTICK_TEST_DATABASE and
+UPTICK_TEST_REDIS_DB choose others.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -21,8 +23,9 @@ from uptick_common.db.engine import create_engine
 from uptick_common.db.migrate import upgrade
 from uptick_devstack import infra
 
-TEST_DATABASE = "uptick_test"
-TEST_REDIS_DB = 15
+# Two test runs side by side (two checkouts, say) each need their own: set these to tell them apart.
+TEST_DATABASE = os.environ.get("UPTICK_TEST_DATABASE", "uptick_test")
+TEST_REDIS_DB = int(os.environ.get("UPTICK_TEST_REDIS_DB", "15"))
 TABLES = ("ticks", "monitor_status", "monitors", "auth_sessions", "users")
 
 
