@@ -109,3 +109,22 @@ async def test_bad_cursors_are_422(api: httpx.AsyncClient, make_user) -> None:
 async def test_openapi_is_served_under_the_prefix(api: httpx.AsyncClient) -> None:
     spec = (await api.get("/api/openapi.json")).json()
     assert "/api/monitors/{monitor_id}/ticks" in spec["paths"]
+
+
+async def test_quorum_and_periods_are_kept_and_validated(api: httpx.AsyncClient, make_user) -> None:
+    alice = await make_user("alice@example.com")
+    created = await api.post("/api/monitors", headers=alice, json={
+        "url": "https://example.com", "quorum": 2, "confirmation_period_seconds": 60,
+        "recovery_period_seconds": 120})
+    assert created.status_code == 201, created.text
+    monitor = created.json()
+    assert (monitor["quorum"], monitor["confirmation_period_seconds"], monitor["recovery_period_seconds"]) == (
+        2, 60, 120)
+    path = f"/api/monitors/{monitor['id']}"
+    too_many = await api.patch(path, headers=alice, json={"regions": ["eu-west"]})
+    assert too_many.status_code == 422 and "quorum (2) cannot exceed the number of regions (1)" in too_many.text
+    assert (await api.patch(path, headers=alice, json={"quorum": None, "regions": ["eu-west"]})).status_code == 200
+    bad = await api.post("/api/monitors", headers=alice, json={"url": "https://example.com", "quorum": 3})
+    assert bad.status_code == 422 and "cannot exceed" in bad.text
+    assert (await api.post("/api/monitors", headers=alice, json={
+        "url": "https://example.com", "recovery_period_seconds": -1})).status_code == 422

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import BigInteger, DateTime, Integer, Text
 
 from uptick_common.streams import CheckResult
-from uptick_ingest.state import MonitorState, NewTick, apply
+from uptick_ingest.state import MonitorState, NewTick, Policy, apply
 
 _INSERT_TICKS = text(
     """
@@ -47,15 +47,19 @@ _ENSURE_STATE_ROWS = text(
 ).bindparams(bindparam("ids", type_=ARRAY(BigInteger)))
 _LOCK_STATE = text(
     """
-    SELECT monitor_id, status, last_latency_ms, last_checked_at, last_error, recent_latencies_ms, regions
-    FROM monitor_status WHERE monitor_id = ANY(:ids) ORDER BY monitor_id FOR UPDATE
+    SELECT s.monitor_id, s.status, s.last_latency_ms, s.last_checked_at, s.last_error, s.recent_latencies_ms,
+           s.regions, s.failing_since, s.passing_since, s.status_changed_at,
+           m.regions, m.interval_seconds, m.quorum, m.confirmation_period_seconds, m.recovery_period_seconds
+    FROM monitor_status s JOIN monitors m ON m.id = s.monitor_id
+    WHERE s.monitor_id = ANY(:ids) ORDER BY s.monitor_id FOR UPDATE OF s
     """
 ).bindparams(bindparam("ids", type_=ARRAY(BigInteger)))
 _UPDATE_STATE = text(
     """
     UPDATE monitor_status SET status = :status, last_latency_ms = :last_latency_ms,
         last_checked_at = :last_checked_at, last_error = :last_error,
-        recent_latencies_ms = :recent_latencies_ms, regions = :regions, updated_at = now()
+        recent_latencies_ms = :recent_latencies_ms, regions = :regions, failing_since = :failing_since,
+        passing_since = :passing_since, status_changed_at = :status_changed_at, updated_at = now()
     WHERE monitor_id = :monitor_id
     """
 ).bindparams(bindparam("recent_latencies_ms", type_=ARRAY(Integer)), bindparam("regions", type_=JSONB))
@@ -90,9 +94,11 @@ async def _update_states(conn: AsyncConnection, ticks: list[NewTick]) -> None:
     await conn.execute(_ENSURE_STATE_ROWS, {"ids": ids})
     updates = []
     for row in await conn.execute(_LOCK_STATE, {"ids": ids}):
-        monitor_id, *fields = row
-        state = apply(MonitorState(*fields[:4], list(fields[4] or []), dict(fields[5] or {})),
-                      by_monitor[monitor_id])
-        updates.append({"monitor_id": monitor_id, **state.__dict__})
+        (monitor_id, status, latency, checked_at, error, recent, regions, failing_since, passing_since,
+         changed_at, monitor_regions, interval, quorum, confirmation, recovery) = row
+        state = MonitorState(status, latency, checked_at, error, list(recent or []), dict(regions or {}),
+                             failing_since, passing_since, changed_at)
+        policy = Policy(tuple(monitor_regions), interval, quorum, confirmation, recovery)
+        updates.append({"monitor_id": monitor_id, **apply(state, by_monitor[monitor_id], policy).__dict__})
     if updates:
         await conn.execute(_UPDATE_STATE, updates)

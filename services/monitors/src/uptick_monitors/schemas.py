@@ -22,6 +22,8 @@ Name = Annotated[str, Field(min_length=1, max_length=200)]
 Interval = Annotated[int, Field(ge=MIN_INTERVAL, le=MAX_INTERVAL, description="seconds between checks")]
 Timeout = Annotated[int, Field(ge=1, le=MAX_TIMEOUT, description="seconds a check may take")]
 Regions = Annotated[list[str], Field(min_length=1, max_length=32)]
+Quorum = Annotated[int, Field(ge=1, le=32, description="regions that must fail; default: a majority")]
+Period = Annotated[int, Field(ge=0, le=3600)]
 
 
 class _Strict(BaseModel):
@@ -35,6 +37,11 @@ class MonitorCreate(_Strict):
     timeout_seconds: Timeout = DEFAULT_TIMEOUT
     regions: Regions | None = Field(default=None, description="defaults to every region")
     paused: bool = False
+    quorum: Quorum | None = None
+    confirmation_period_seconds: Period = Field(
+        default=0, description="how long the quorum must fail before the monitor is down")
+    recovery_period_seconds: Period = Field(
+        default=0, description="how long a down monitor must pass before it is up again")
 
     @model_validator(mode="after")
     def _timeout_within_interval(self) -> MonitorCreate:
@@ -49,6 +56,9 @@ class MonitorUpdate(_Strict):
     timeout_seconds: Timeout | None = None
     regions: Regions | None = None
     paused: bool | None = None
+    quorum: Quorum | None = None
+    confirmation_period_seconds: Period | None = None
+    recovery_period_seconds: Period | None = None
 
 
 def check_timeout(timeout: int, interval: int) -> None:
@@ -62,6 +72,7 @@ class RegionStatus(BaseModel):
     latency_ms: int | None = None
     http_status: int | None = None
     error: str | None = None
+    stale: bool = Field(default=False, description="silent for several intervals: left out of the quorum")
 
 
 class MonitorOut(BaseModel):
@@ -80,6 +91,10 @@ class MonitorOut(BaseModel):
     last_error: str | None
     recent_latencies_ms: list[int] = Field(description="the last 10 response times, oldest first")
     region_status: dict[str, RegionStatus] = Field(description="the latest result from each region")
+    quorum: int | None
+    confirmation_period_seconds: int
+    recovery_period_seconds: int
+    status_since: datetime | None = Field(description="when the status last changed")
 
 
 class MonitorPage(BaseModel):

@@ -11,7 +11,8 @@ from sqlalchemy import Row, Select, delete, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from uptick_common.db.models import Monitor, MonitorStatus, Tick
-from uptick_monitors.schemas import MonitorCreate, MonitorOut, MonitorUpdate, TickOut, check_timeout
+from uptick_common.regions import stale_after
+from uptick_monitors.schemas import MonitorCreate, MonitorOut, MonitorUpdate, RegionStatus, TickOut, check_timeout
 
 
 class NotFound(Exception):
@@ -37,8 +38,23 @@ def to_out(row: Row[tuple[Monitor, MonitorStatus | None]] | tuple[Monitor, Monit
         last_checked_at=state.last_checked_at if state else None,
         last_error=state.last_error if state and not monitor.paused else None,
         recent_latencies_ms=list(state.recent_latencies_ms) if state else [],
-        region_status={r: s for r, s in (state.regions if state else {}).items() if r in monitor.regions},
+        region_status=_region_status(monitor, state),
+        quorum=monitor.quorum, confirmation_period_seconds=monitor.confirmation_period_seconds,
+        recovery_period_seconds=monitor.recovery_period_seconds,
+        status_since=state.status_changed_at if state else None,
     )
+
+
+def _region_status(monitor: Monitor, state: MonitorStatus | None) -> dict[str, RegionStatus]:
+    if state is None:
+        return {}
+    cutoff = datetime.now(UTC) - stale_after(monitor.interval_seconds)
+    shown = {}
+    for region, result in state.regions.items():
+        if region in monitor.regions:
+            status = RegionStatus.model_validate(result)
+            shown[region] = status.model_copy(update={"stale": status.checked_at < cutoff})
+    return shown
 
 
 async def list_page(
@@ -68,13 +84,21 @@ def _check_regions(regions: Sequence[str], known: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(regions))  # without repeats, in the given order
 
 
+def _check_quorum(quorum: int | None, regions: Sequence[str]) -> None:
+    if quorum is not None and quorum > len(regions):
+        raise Invalid(f"quorum ({quorum}) cannot exceed the number of regions ({len(regions)})")
+
+
 async def create(
     *, session: AsyncSession, user_id: int, data: MonitorCreate, known_regions: Sequence[str]
 ) -> MonitorOut:
     regions = _check_regions(data.regions or known_regions, known_regions)
+    _check_quorum(data.quorum, regions)
     monitor = Monitor(
         user_id=user_id, name=data.name or _host(data.url), url=data.url, interval_seconds=data.interval_seconds,
-        timeout_seconds=data.timeout_seconds, regions=regions, paused=data.paused,
+        timeout_seconds=data.timeout_seconds, regions=regions, paused=data.paused, quorum=data.quorum,
+        confirmation_period_seconds=data.confirmation_period_seconds,
+        recovery_period_seconds=data.recovery_period_seconds,
     )
     session.add(monitor)
     await session.commit()
@@ -92,9 +116,11 @@ async def update(
     changes: dict[str, Any] = data.model_dump(exclude_unset=True)
     if "regions" in changes:
         changes["regions"] = _check_regions(changes["regions"] or [], known_regions)
-    for field in ("url", "name", "interval_seconds", "timeout_seconds", "paused"):
+    for field in ("url", "name", "interval_seconds", "timeout_seconds", "paused", "confirmation_period_seconds",
+                  "recovery_period_seconds"):
         if changes.get(field, ...) is None:
             raise Invalid(f"{field} cannot be null")
+    _check_quorum(changes.get("quorum", monitor.quorum), changes.get("regions", monitor.regions))
     try:
         check_timeout(changes.get("timeout_seconds", monitor.timeout_seconds),
                       changes.get("interval_seconds", monitor.interval_seconds))

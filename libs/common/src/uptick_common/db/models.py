@@ -65,6 +65,11 @@ class Monitor(Base):
     paused: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # Regions that must agree before the monitor is down; None means a majority of its regions.
+    quorum: Mapped[int | None] = mapped_column(Integer)
+    # Down only after the quorum has failed this long; up again only after passing this long.
+    confirmation_period_seconds: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    recovery_period_seconds: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     # Written by the poller only. A new or resumed monitor is due at once (server default now()).
     next_due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
@@ -89,6 +94,10 @@ class MonitorStatus(Base):
     recent_latencies_ms: Mapped[list[int]] = mapped_column(ARRAY(Integer), server_default=text("'{}'"))
     # Latest result per region: {"eu-west": {"status": "up", "checked_at": "...", "error": null}, ...}
     regions: Mapped[dict[str, dict[str, object]]] = mapped_column(JSONB, server_default=text("'{}'"))
+    # When the quorum of regions started failing (or passing): the start of a confirmation (recovery) period.
+    failing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    passing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
