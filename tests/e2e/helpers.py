@@ -15,6 +15,7 @@ from uptick_devstack.infra import free_port
 # Short timings so that a dead consumer's work is reclaimed within a test.
 FAST = {
     "UPTICK_CLAIM_IDLE_MS": "3000",
+    "UPTICK_STREAM_RETENTION_SECONDS": "0",  # keep every job: the streams are the tests' ledger
     "UPTICK_MAX_TIMEOUT_SECONDS": "2",
     "UPTICK_TICK_SECONDS": "0.2",
     "UPTICK_SHUTDOWN_GRACE_SECONDS": "5",

@@ -88,6 +88,13 @@ class StreamConsumer:
         log.error("message moved to dead-letter stream", stream=self.stream, stream_id=delivery.id,
                   dead_letter_stream=dead, reason=reason)
 
+    async def _lost(self, ids: list[str]) -> None:
+        """Pending entries the stream's retention trimmed away before anyone processed them."""
+        await self.ack(ids)
+        DEAD_LETTERS.labels(self.stream).inc(len(ids))
+        log.error("pending messages were trimmed before being processed", stream=self.stream, count=len(ids),
+                  first_id=ids[0])
+
     async def _xreadgroup(self, start: str, count: int, block_ms: int | None) -> list[Delivery]:
         try:
             reply = await self.client.xreadgroup(
@@ -103,8 +110,8 @@ class StreamConsumer:
         deliveries = []
         for _stream, entries in reply or []:
             for entry_id, fields in entries:
-                if fields is None:  # trimmed away while pending: nothing left to process
-                    await self.ack([text(entry_id)])
+                if fields is None:  # trimmed away while pending: nothing left to process, but say so
+                    await self._lost([text(entry_id)])
                     continue
                 deliveries.append(Delivery(text(entry_id), fields))
         return deliveries
@@ -115,7 +122,7 @@ class StreamConsumer:
             self.stream, self.group, self.consumer, min_idle_time=self.claim_idle_ms, start_id="0-0", count=count
         )
         if deleted:
-            await self.ack([text(d) for d in deleted])
+            await self._lost([text(d) for d in deleted])
         if not entries:
             return []
         ids = [text(entry_id) for entry_id, _ in entries]

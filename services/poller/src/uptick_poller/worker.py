@@ -58,6 +58,7 @@ class Poller:
 
     async def _enqueue(self, due: list[DueMonitor]) -> None:
         configured = set(self.settings.regions)
+        trim_before = self._trim_before()
         async with self.redis.pipeline(transaction=False) as pipe:
             scheduled: dict[str, int] = {}
             for monitor in due:
@@ -72,11 +73,16 @@ class Poller:
                         job_id=job_id(monitor.id, region, scheduled_ms), monitor_id=monitor.id, region=region,
                         scheduled_ms=scheduled_ms, url=monitor.url, timeout_seconds=monitor.timeout_seconds,
                     )
-                    pipe.xadd(checks_stream(region), job.fields())
+                    pipe.xadd(checks_stream(region), job.fields(), minid=trim_before, approximate=True)
                     scheduled[region] = scheduled.get(region, 0) + 1
             await pipe.execute()
         for region, count in scheduled.items():
             JOBS_SCHEDULED.labels(region).inc(count)
+
+    def _trim_before(self) -> str | None:
+        """Stream ids are milliseconds since the epoch: entries before this one are past retention."""
+        retention = self.settings.stream_retention_seconds
+        return f"{int((time.time() - retention) * 1000)}-0" if retention > 0 else None
 
     async def _refresh_backlogs(self) -> None:
         if time.monotonic() < self._next_backlog_check:
