@@ -106,3 +106,16 @@ async def test_results_of_a_deleted_monitor_are_dropped(database_url, redis_url,
     await make_ingest(database_url, redis_url, engine, redis_client).ingest_once()
     assert len(await ticks(engine, kept)) == 1 and await ticks(engine, kept + 1000) == []
     assert (await redis_client.xpending(RESULTS_STREAM, "ingest"))["pending"] == 0
+
+
+async def test_results_past_retention_are_trimmed(database_url, redis_url, engine, redis_client):
+    monitor = await add_monitor(engine, await add_user(engine, "a@example.com"), "http://127.0.0.1:1/")
+    for ms in range(1, 301):  # results from 1970, long since stored
+        await redis_client.xadd(RESULTS_STREAM, result(monitor, "eu-west", ms).fields(), id=f"{ms}-0")
+    ingest = make_ingest(database_url, redis_url, engine, redis_client)
+    while await ingest.ingest_once():
+        pass
+    ingest._next_backlog = 0
+    await ingest.ingest_once()
+    assert await redis_client.xlen(RESULTS_STREAM) <= 100  # approximate: whole nodes of 100 go at once
+    assert len(await ticks(engine, monitor)) == 300

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Literal
 
 from pydantic import field_validator
@@ -62,3 +63,13 @@ class WorkerSettings(CommonSettings):
     health_port: int = 9000
     # SIGTERM: stop taking work, let in-flight work finish for this long, then cancel the rest.
     shutdown_grace_seconds: float = 20.0
+    # Entries older than this are trimmed from the streams a worker feeds or drains (0 keeps everything,
+    # as the tests' ledger needs). Well above any claim_idle_ms, so that a dead consumer's messages are
+    # reclaimed before they can be trimmed.
+    stream_retention_seconds: int = 600
+
+    def trim_before(self) -> str | None:
+        """The stream id (ms since the epoch) before which entries are past retention, if any are."""
+        if self.stream_retention_seconds <= 0:
+            return None
+        return f"{int((time.time() - self.stream_retention_seconds) * 1000)}-0"

@@ -93,9 +93,12 @@ class Ingest:
         log.debug("batch stored", results=len(results), stored=stored, duration_ms=round(duration * 1000, 1))
 
     async def _report_backlog(self) -> None:
+        """Every few seconds: publish the backlog gauges and trim results past retention."""
         if time.monotonic() >= self._next_backlog:
             self._next_backlog = time.monotonic() + 5
             await backlog(self.redis, RESULTS_STREAM, RESULTS_GROUP)
+            if (trim_before := self.settings.trim_before()) is not None:
+                await self.redis.xtrim(RESULTS_STREAM, minid=trim_before, approximate=True)
 
     def request_stop(self) -> None:
         self._stopping.set()

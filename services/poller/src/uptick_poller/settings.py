@@ -9,7 +9,3 @@ class PollerSettings(WorkerSettings):
     # until its checkers catch up: load is shed visibly instead of letting the stream grow without end.
     max_backlog: int = 100_000
     backlog_check_seconds: float = 2.0
-    # Jobs older than this are trimmed from the region streams (0 keeps everything, as the tests' ledger
-    # needs). Keep it well above the checkers' claim_idle_ms, so that a dead checker's jobs are reclaimed
-    # before they can be trimmed.
-    stream_retention_seconds: int = 600

@@ -58,7 +58,7 @@ class Poller:
 
     async def _enqueue(self, due: list[DueMonitor]) -> None:
         configured = set(self.settings.regions)
-        trim_before = self._trim_before()
+        trim_before = self.settings.trim_before()
         async with self.redis.pipeline(transaction=False) as pipe:
             scheduled: dict[str, int] = {}
             for monitor in due:
@@ -78,11 +78,6 @@ class Poller:
             await pipe.execute()
         for region, count in scheduled.items():
             JOBS_SCHEDULED.labels(region).inc(count)
-
-    def _trim_before(self) -> str | None:
-        """Stream ids are milliseconds since the epoch: entries before this one are past retention."""
-        retention = self.settings.stream_retention_seconds
-        return f"{int((time.time() - retention) * 1000)}-0" if retention > 0 else None
 
     async def _refresh_backlogs(self) -> None:
         if time.monotonic() < self._next_backlog_check:
