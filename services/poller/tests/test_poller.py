@@ -56,8 +56,8 @@ async def test_monitors_created_together_are_spread_over_the_interval(database_u
 
 async def test_two_pollers_never_claim_the_same_monitor(database_url, redis_url, engine, redis_client):
     user = await add_user(engine, "a@example.com")
-    for i in range(200):
-        await add_monitor(engine, user, f"http://127.0.0.1:1/{i}", regions=("eu-west",))
+    for i in range(200):  # a day's interval: no monitor's next slot can come due during the test
+        await add_monitor(engine, user, f"http://127.0.0.1:1/{i}", regions=("eu-west",), interval=86_400)
     pollers = [make_poller(database_url, redis_url, engine, redis_client, batch_size=7) for _ in range(3)]
 
     async def drain(poller: Poller) -> None:

@@ -17,6 +17,11 @@ SCHEDULING_LATENESS = Histogram(
     ["region"],
     buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300),
 )
+CHECKS_OVER_HOST_RATE = Counter(
+    "uptick_checks_over_host_rate_total",
+    "Checks started at once, unpaced, because their target host's queue was longer than the longest wait.",
+    ["region"],
+)
 # poller
 JOBS_SCHEDULED = Counter("uptick_jobs_scheduled_total", "Check jobs added to a region's stream.", ["region"])
 JOBS_SHED = Counter(

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from uptick_common.checks import AssertionResult, CheckSpec
+
 SCHEMA_VERSION = 1
 
 CHECKS_GROUP = "checkers"
@@ -56,6 +58,7 @@ class CheckJob(Message):
     scheduled_ms: int = Field(description="when the check is due, ms since the epoch")
     url: str
     timeout_seconds: float
+    spec: CheckSpec = Field(default_factory=CheckSpec, description="type, HTTP options, assertions")
 
 
 class CheckResult(Message):
@@ -70,3 +73,16 @@ class CheckResult(Message):
     http_status: int | None = None
     latency_ms: int | None = None
     error: str | None = None
+    phases: Phases | None = None
+    assertions: list[AssertionResult] | None = Field(default=None, description="None: not evaluated")
+
+
+class Phases(BaseModel):
+    """Where a check's time went, in ms (the total is `latency_ms`); None for a phase that did not happen.
+    DNS, connect and TLS are summed over redirect hops; ttfb runs from the start of the check to the first
+    byte of the final response."""
+
+    dns_ms: int | None = None
+    connect_ms: int | None = None
+    tls_ms: int | None = None
+    ttfb_ms: int | None = None

@@ -7,6 +7,7 @@ import ssl
 from typing import TypeVar
 
 import aiohttp
+from aiohttp.http_exceptions import BadStatusLine, InvalidHeader, LineTooLong
 
 from uptick_common.netguard import TargetRefused
 
@@ -39,13 +40,14 @@ def describe(exc: BaseException) -> str:
         case aiohttp.ClientConnectorCertificateError():
             cert_error = exc.certificate_error
             detail = getattr(cert_error, "verify_message", None) or str(cert_error)
-            return f"TLS certificate verify failed: {detail}"
+            return f"TLS certificate verify failed: {str(detail).rstrip('.')}"
         case aiohttp.ClientConnectorDNSError():
             detail = exc.os_error.strerror or ""
             return f"DNS lookup failed ({detail.lower()})" if detail else "DNS lookup failed"
         case aiohttp.ClientSSLError() | ssl.SSLError():
             error = exc.os_error if isinstance(exc, aiohttp.ClientSSLError) else exc
-            return f"TLS handshake failed ({getattr(error, 'reason', None) or type(error).__name__})"
+            reason = getattr(error, "reason", None)  # OpenSSL's WRONG_VERSION_NUMBER → wrong version number
+            return f"TLS handshake failed ({reason.lower().replace('_', ' ') if reason else type(error).__name__})"
         case aiohttp.ClientConnectorError():
             return _os_reason(exc.os_error)
         case aiohttp.ServerDisconnectedError():
@@ -55,15 +57,34 @@ def describe(exc: BaseException) -> str:
         case aiohttp.InvalidURL():
             return "invalid URL"
         case aiohttp.ClientResponseError():
-            return f"invalid HTTP response: {_short(exc.message)}"
+            return f"invalid HTTP response: {_parse_error(exc)}"
         case OSError():
             return _os_reason(exc)
     return f"check failed ({type(exc).__name__})"
 
 
+# The parser's own words, never the bytes it choked on: a reason stays short and the same from check to check.
+_PARSE_ERRORS: tuple[tuple[type[Exception], str], ...] = (
+    (LineTooLong, "header line too long"),
+    (BadStatusLine, "bad status line"),
+    (InvalidHeader, "invalid header"),
+)
+
+
+def _parse_error(exc: aiohttp.ClientResponseError) -> str:
+    for kind, reason in _PARSE_ERRORS:
+        if _cause(exc, kind) is not None:
+            return reason
+    # llhttp's message is "<what went wrong>:\n\n  <the bytes>\n  ^": keep only what went wrong
+    first = str(exc.message).split(":\n", 1)[0].strip().rstrip(".")
+    return _short(first[:1].lower() + first[1:], 80) if first else "malformed"
+
+
 def _os_reason(error: OSError) -> str:
     if error.errno in _ERRNO_REASONS:
         return _ERRNO_REASONS[error.errno]
+    if isinstance(error, ConnectionResetError):  # aiohttp's "Cannot write to closing transport": a reset too
+        return _ERRNO_REASONS[errno.ECONNRESET]
     return f"connection failed: {_short(error.strerror or str(error) or type(error).__name__)}"
 
 

@@ -30,8 +30,17 @@ class CheckerSettings(WorkerSettings):
     # Networks checks may reach although they are not public (loopback for a local stack); empty in
     # production. Named for its variable, UPTICK_CHECKER_ALLOWED_NETWORKS (comma-separated CIDRs).
     checker_allowed_networks: Annotated[tuple[IPNetwork, ...], NoDecode] = ()
-    # The most of a response body read; the rest is not downloaded.
-    max_body_bytes: int = Field(default=1 << 20, ge=0)
+    # The most of a response body read (decompressed); a longer body is not downloaded further and the
+    # check is down ("response body larger than 1 MiB").
+    max_body_bytes: int = Field(default=1 << 20, ge=1)
+    # Checks started per second against one target host (by name; the port is ignored) after a burst of
+    # `host_burst`; 0: no limit. Per process: N checker replicas of a region allow a host N times this.
+    host_rate_per_second: float = Field(default=10.0, ge=0)
+    host_burst: int = Field(default=20, ge=1)
+    # Longest a job waits for its host's turn (other hosts' checks go on meanwhile); a job whose turn is
+    # further away is checked at once, counted (uptick_checks_over_host_rate_total) and logged, never dropped.
+    # See `host_max_wait`.
+    host_max_wait_seconds: float = Field(default=10.0, ge=0)
 
     @field_validator("region")
     @classmethod
@@ -44,6 +53,12 @@ class CheckerSettings(WorkerSettings):
     @classmethod
     def _parse_networks(cls, value: object) -> object:
         return parse_networks(value) if isinstance(value, str | list | tuple) else value
+
+    @property
+    def host_max_wait(self) -> float:
+        """`host_max_wait_seconds`, cut so that a wait plus the longest check stays well inside `claim_idle_ms`:
+        a job that waited longer would be taken over by another checker and checked twice."""
+        return min(self.host_max_wait_seconds, (self.claim_idle_ms / 1000 - self.max_timeout_seconds) / 2)
 
     @model_validator(mode="after")
     def _claim_after_timeout(self) -> CheckerSettings:

@@ -2,7 +2,8 @@
 
 Jobs are read only when there is room for them (at most `concurrency` checks in flight, results not yet
 published included), so that a job is never taken off the stream only to wait here while another
-checker could run it. Each job: check, then result added to `uptick:results`, then job acknowledged.
+checker could run it. Each job: its target host's turn (a bounded rate per host, ratelimit.py), check,
+then result added to `uptick:results`, then job acknowledged.
 A malformed job goes to the dead-letter stream at once. Redis away: wait with backoff, never crash.
 SIGTERM: stop reading, let in-flight checks finish within the grace period, cancel the rest (their
 jobs stay pending and are reclaimed by another checker).
@@ -22,10 +23,11 @@ from redis.exceptions import ResponseError
 
 from uptick_checker.http_check import HttpChecker, display_url
 from uptick_checker.publisher import ResultPublisher
+from uptick_checker.ratelimit import HostRateLimiter, host_key
 from uptick_checker.settings import CheckerSettings
 from uptick_common.backoff import TRANSIENT_ERRORS, delay_for, retry_forever
 from uptick_common.consumer import Delivery, StreamConsumer
-from uptick_common.metrics import CHECK_DURATION, CHECKS, SCHEDULING_LATENESS
+from uptick_common.metrics import CHECK_DURATION, CHECKS, CHECKS_OVER_HOST_RATE, SCHEDULING_LATENESS
 from uptick_common.readiness import check_dependencies
 from uptick_common.redis import backlog, connect_redis
 from uptick_common.streams import CHECKS_GROUP, CheckJob, CheckResult, checks_stream
@@ -55,6 +57,8 @@ class Checker:
         self._counted = {"up": CHECKS.labels(region, "up"), "down": CHECKS.labels(region, "down")}
         self._duration = CHECK_DURATION.labels(region)
         self._lateness = SCHEDULING_LATENESS.labels(region)
+        self._limiter = HostRateLimiter(settings.host_rate_per_second, settings.host_burst, settings.host_max_wait)
+        self._over_rate = CHECKS_OVER_HOST_RATE.labels(region)
 
     @classmethod
     async def create(cls, settings: CheckerSettings) -> Checker:
@@ -133,7 +137,7 @@ class Checker:
             reason = f"malformed job: {_summary(exc)}"
             work = retry_forever("redis", partial(self._consumer.dead_letter, delivery, reason))
         else:
-            work = self._check(delivery, job)
+            work = self._paced(delivery, job)
         task = asyncio.create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._finished)
@@ -143,11 +147,24 @@ class Checker:
         if not task.cancelled() and (exc := task.exception()) is not None:
             log.error("job not finished, it stays pending", error=str(exc) or type(exc).__name__, exc_info=exc)
 
+    async def _paced(self, delivery: Delivery, job: CheckJob) -> None:
+        """Wait for the target host's turn (see ratelimit.py), then check. A job whose turn is further away
+        than `host_max_wait` is checked at once, unpaced, counted and logged: never dropped (every scheduled
+        check ends as a result), never left waiting until another checker takes it over and checks it twice."""
+        wait = self._limiter.reserve(host_key(job.url))
+        if wait is None:
+            self._over_rate.inc()
+            log.warning("target host over its rate limit: checked without waiting", monitor_id=job.monitor_id,
+                        region=job.region, job_id=job.job_id, stream_id=delivery.id, target=display_url(job.url))
+        elif wait:
+            await asyncio.sleep(wait)
+        await self._check(delivery, job)
+
     async def _check(self, delivery: Delivery, job: CheckJob) -> None:
         checked_ms = time.time_ns() // 1_000_000
         self._lateness.observe(max(0.0, (checked_ms - job.scheduled_ms) / 1000))
         timeout = min(job.timeout_seconds, self.settings.max_timeout_seconds)
-        outcome = await self._http.check(job.url, timeout)
+        outcome = await self._http.check(job.url, timeout, job.spec)
         self._duration.observe(outcome.latency_ms / 1000)
         self._counted[outcome.status].inc()
         log.info("check", monitor_id=job.monitor_id, region=job.region, job_id=job.job_id,
@@ -156,7 +173,8 @@ class Checker:
         result = CheckResult(
             job_id=job.job_id, monitor_id=job.monitor_id, region=job.region, scheduled_ms=job.scheduled_ms,
             checked_ms=checked_ms, status=outcome.status, http_status=outcome.http_status,
-            latency_ms=outcome.latency_ms, error=outcome.error,
+            latency_ms=outcome.latency_ms, error=outcome.error, phases=outcome.phases,
+            assertions=outcome.assertions,
         )
         await self._publisher.publish(delivery.id, result)
 

@@ -6,6 +6,7 @@ inserts nothing and changes no state. Results of monitors deleted meanwhile are 
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from sqlalchemy import bindparam, text
@@ -13,15 +14,21 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import BigInteger, DateTime, Integer, Text
 
+from uptick_common.checks import AssertionResult
 from uptick_common.streams import CheckResult
 from uptick_ingest.state import MonitorState, NewTick, Policy, apply
 
+_PHASES = ("dns_ms", "connect_ms", "tls_ms", "ttfb_ms")
 _INSERT_TICKS = text(
     """
-    INSERT INTO ticks (monitor_id, scheduled_at, region, checked_at, status, http_status, latency_ms, error)
-    SELECT t.* FROM unnest(:monitor_id, :scheduled_at, :region, :checked_at, :status, :http_status,
-                           :latency_ms, :error)
-         AS t(monitor_id, scheduled_at, region, checked_at, status, http_status, latency_ms, error)
+    INSERT INTO ticks (monitor_id, scheduled_at, region, checked_at, status, http_status, latency_ms, error,
+                       dns_ms, connect_ms, tls_ms, ttfb_ms, assertions)
+    SELECT t.monitor_id, t.scheduled_at, t.region, t.checked_at, t.status, t.http_status, t.latency_ms, t.error,
+           t.dns_ms, t.connect_ms, t.tls_ms, t.ttfb_ms, t.assertions::jsonb
+    FROM unnest(:monitor_id, :scheduled_at, :region, :checked_at, :status, :http_status, :latency_ms, :error,
+                :dns_ms, :connect_ms, :tls_ms, :ttfb_ms, :assertions)
+         AS t(monitor_id, scheduled_at, region, checked_at, status, http_status, latency_ms, error,
+              dns_ms, connect_ms, tls_ms, ttfb_ms, assertions)
     WHERE EXISTS (SELECT 1 FROM monitors m WHERE m.id = t.monitor_id)
     ON CONFLICT DO NOTHING
     RETURNING monitor_id, region, checked_at, status, latency_ms, error, http_status
@@ -35,6 +42,8 @@ _INSERT_TICKS = text(
     bindparam("http_status", type_=ARRAY(Integer)),
     bindparam("latency_ms", type_=ARRAY(Integer)),
     bindparam("error", type_=ARRAY(Text)),
+    *(bindparam(phase, type_=ARRAY(Integer)) for phase in _PHASES),
+    bindparam("assertions", type_=ARRAY(Text)),  # JSON text, cast in the statement
 )
 
 # Rows first (so that concurrent ingest replicas serialise on them), then locked in id order.
@@ -65,6 +74,10 @@ _UPDATE_STATE = text(
 ).bindparams(bindparam("recent_latencies_ms", type_=ARRAY(Integer)), bindparam("regions", type_=JSONB))
 
 
+def _json(assertions: list[AssertionResult] | None) -> str | None:
+    return None if assertions is None else json.dumps([a.model_dump() for a in assertions])
+
+
 def _ts(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, UTC)
 
@@ -72,12 +85,15 @@ def _ts(ms: int) -> datetime:
 async def write_batch(conn: AsyncConnection, results: list[CheckResult]) -> int:
     """Store the batch; returns how many ticks were new (the rest were duplicates)."""
     columns: dict[str, list[object]] = {k: [] for k in (
-        "monitor_id", "scheduled_at", "region", "checked_at", "status", "http_status", "latency_ms", "error")}
+        "monitor_id", "scheduled_at", "region", "checked_at", "status", "http_status", "latency_ms", "error",
+        *_PHASES, "assertions")}
     for r in results:
         for key, value in (
             ("monitor_id", r.monitor_id), ("scheduled_at", _ts(r.scheduled_ms)), ("region", r.region),
             ("checked_at", _ts(r.checked_ms)), ("status", r.status), ("http_status", r.http_status),
             ("latency_ms", r.latency_ms), ("error", r.error),
+            *((phase, getattr(r.phases, phase) if r.phases else None) for phase in _PHASES),
+            ("assertions", _json(r.assertions)),
         ):
             columns[key].append(value)
     inserted = [NewTick(*row) for row in await conn.execute(_INSERT_TICKS, columns)]

@@ -5,7 +5,31 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from uptick_common.checks import (
+    AssertionResult,
+    Assertions,
+    CheckSpec,
+    HttpMethod,
+    MonitorType,
+    RequestBody,
+    RequestHeaders,
+    StatusCodes,
+    WarnDays,
+    socket_address,
+)
 
 MIN_INTERVAL, MAX_INTERVAL, DEFAULT_INTERVAL = 10, 86_400, 180
 MAX_TIMEOUT, DEFAULT_TIMEOUT = 60, 10
@@ -18,6 +42,26 @@ def _url_text(url: HttpUrl) -> str:
 
 
 TargetUrl = Annotated[HttpUrl, Field(max_length=2048), AfterValidator(_url_text)]
+Target = Annotated[str, Field(min_length=1, max_length=8192,
+                              description="an http(s) URL; for tcp and tls monitors host:port")]
+_HTTP_URL: TypeAdapter[str] = TypeAdapter(TargetUrl)
+
+
+def check_target(kind: str, url: str) -> str:
+    """The monitor's target as stored: a normalised http(s) URL, or `tcp://host:port` / `tls://host:port`."""
+    if kind == "http":
+        try:
+            return _HTTP_URL.validate_python(url)
+        except ValidationError as exc:
+            raise ValueError(exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
+    scheme = url.split("://", 1)[0].lower() if "://" in url else kind
+    try:
+        if scheme not in ("tcp", "tls"):
+            raise ValueError
+        host, port = socket_address(url)
+    except ValueError:
+        raise ValueError(f"a {kind} monitor's url is host:port, e.g. {kind}://db.example.com:5432") from None
+    return f"{kind}://[{host}]:{port}" if ":" in host else f"{kind}://{host}:{port}"
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Interval = Annotated[int, Field(ge=MIN_INTERVAL, le=MAX_INTERVAL, description="seconds between checks")]
 Timeout = Annotated[int, Field(ge=1, le=MAX_TIMEOUT, description="seconds a check may take")]
@@ -30,8 +74,13 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-class MonitorCreate(_Strict):
-    url: TargetUrl
+class MonitorCreate(CheckSpec):
+    """A monitor: its target and schedule, and how it is checked (the `CheckSpec` fields: type, method,
+    headers, body, follow_redirects, expected_status, verify_tls, assertions, tls_warn_days)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    url: Target
     name: Name | None = Field(default=None, description="defaults to the URL's host")
     interval_seconds: Interval = DEFAULT_INTERVAL
     timeout_seconds: Timeout = DEFAULT_TIMEOUT
@@ -48,9 +97,15 @@ class MonitorCreate(_Strict):
         check_timeout(self.timeout_seconds, self.interval_seconds)
         return self
 
+    @field_validator("url")
+    @classmethod
+    def _target_fits_type(cls, url: str, info: ValidationInfo) -> str:
+        kind = info.data.get("type")  # validated first: CheckSpec's fields come before this model's
+        return check_target(kind, url) if kind is not None else url
+
 
 class MonitorUpdate(_Strict):
-    url: TargetUrl | None = None
+    url: Target | None = None
     name: Name | None = None
     interval_seconds: Interval | None = None
     timeout_seconds: Timeout | None = None
@@ -59,6 +114,16 @@ class MonitorUpdate(_Strict):
     quorum: Quorum | None = None
     confirmation_period_seconds: Period | None = None
     recovery_period_seconds: Period | None = None
+    # The check: validated again with the monitor's other values (CheckSpec) before it is saved.
+    type: MonitorType | None = None
+    method: HttpMethod | None = None
+    headers: RequestHeaders | None = None
+    body: RequestBody | None = None
+    follow_redirects: bool | None = None
+    expected_status: StatusCodes | None = None
+    verify_tls: bool | None = None
+    assertions: Assertions | None = None
+    tls_warn_days: WarnDays | None = None
 
 
 def check_timeout(timeout: int, interval: int) -> None:
@@ -75,7 +140,7 @@ class RegionStatus(BaseModel):
     stale: bool = Field(default=False, description="silent for several intervals: left out of the quorum")
 
 
-class MonitorOut(BaseModel):
+class MonitorOut(CheckSpec):
     id: int
     name: str
     url: str
@@ -102,6 +167,18 @@ class MonitorPage(BaseModel):
     next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last")
 
 
+class TickPhases(BaseModel):
+    """Where the check's time went, in ms; null for a phase that did not happen (no DNS lookup for an IP
+    address, no TLS for http://). DNS, connect and TLS add up over redirect hops; ttfb and total run from
+    the start of the check."""
+
+    dns_ms: int | None
+    connect_ms: int | None
+    tls_ms: int | None
+    ttfb_ms: int | None
+    total_ms: int | None
+
+
 class TickOut(BaseModel):
     region: str
     status: Literal["up", "down"]
@@ -110,6 +187,9 @@ class TickOut(BaseModel):
     error: str | None
     scheduled_at: datetime
     checked_at: datetime
+    phases: TickPhases
+    assertions: list[AssertionResult] | None = Field(description="each assertion and whether it held; "
+                                                     "null when none were evaluated")
 
 
 class TickPage(BaseModel):

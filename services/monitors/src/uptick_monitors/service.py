@@ -7,12 +7,25 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from pydantic import ValidationError
 from sqlalchemy import Row, Select, delete, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from uptick_common.checks import CheckSpec
 from uptick_common.db.models import Monitor, MonitorStatus, Tick
 from uptick_common.regions import stale_after
-from uptick_monitors.schemas import MonitorCreate, MonitorOut, MonitorUpdate, RegionStatus, TickOut, check_timeout
+from uptick_monitors.schemas import (
+    MonitorCreate,
+    MonitorOut,
+    MonitorUpdate,
+    RegionStatus,
+    TickOut,
+    TickPhases,
+    check_target,
+    check_timeout,
+)
+
+SPEC_FIELDS = frozenset(CheckSpec.model_fields)  # the columns of a monitor that say how it is checked
 
 
 class NotFound(Exception):
@@ -42,6 +55,7 @@ def to_out(row: Row[tuple[Monitor, MonitorStatus | None]] | tuple[Monitor, Monit
         quorum=monitor.quorum, confirmation_period_seconds=monitor.confirmation_period_seconds,
         recovery_period_seconds=monitor.recovery_period_seconds,
         status_since=state.status_changed_at if state else None,
+        **{field: getattr(monitor, field) for field in SPEC_FIELDS},
     )
 
 
@@ -99,6 +113,7 @@ async def create(
         timeout_seconds=data.timeout_seconds, regions=regions, paused=data.paused, quorum=data.quorum,
         confirmation_period_seconds=data.confirmation_period_seconds,
         recovery_period_seconds=data.recovery_period_seconds,
+        **data.model_dump(include=SPEC_FIELDS, mode="json"),
     )
     session.add(monitor)
     await session.commit()
@@ -126,11 +141,28 @@ async def update(
                       changes.get("interval_seconds", monitor.interval_seconds))
     except ValueError as exc:
         raise Invalid(str(exc)) from exc
+    if SPEC_FIELDS & changes.keys() or "url" in changes:
+        changes.update(_merged_check(monitor, changes))
     for field, value in changes.items():
         setattr(monitor, field, value)
     monitor.updated_at = datetime.now(UTC)
     await session.commit()
     return await get(session=session, user_id=user_id, monitor_id=monitor_id)
+
+
+def _merged_check(monitor: Monitor, changes: dict[str, Any]) -> dict[str, Any]:
+    """The monitor's check and URL with `changes` applied, validated together (an assertion must suit the
+    type, the URL too) and normalised as they are stored."""
+    merged = {field: changes.get(field, getattr(monitor, field)) for field in SPEC_FIELDS}
+    try:
+        spec = CheckSpec.model_validate(merged)
+        url = check_target(spec.type, changes.get("url", monitor.url))
+    except ValidationError as exc:
+        raise Invalid("; ".join(f"{'.'.join(map(str, e['loc'])) or 'check'}: {e['msg'].removeprefix('Value error, ')}"
+                                for e in exc.errors())) from exc
+    except ValueError as exc:
+        raise Invalid(f"url: {exc}") from exc
+    return {**spec.model_dump(mode="json"), "url": url}
 
 
 async def remove(*, session: AsyncSession, user_id: int, monitor_id: int) -> None:
@@ -163,7 +195,10 @@ async def ticks(
     rows = (await session.scalars(query)).all()
     items = [
         TickOut(region=t.region, status=t.status, http_status=t.http_status, latency_ms=t.latency_ms,
-                error=t.error, scheduled_at=t.scheduled_at, checked_at=t.checked_at)
+                error=t.error, scheduled_at=t.scheduled_at, checked_at=t.checked_at,
+                phases=TickPhases(dns_ms=t.dns_ms, connect_ms=t.connect_ms, tls_ms=t.tls_ms, ttfb_ms=t.ttfb_ms,
+                                  total_ms=t.latency_ms),
+                assertions=t.assertions)
         for t in rows[:limit]
     ]
     last = rows[limit - 1] if len(rows) > limit else None

@@ -8,11 +8,17 @@ that was away skips the slots it missed rather than firing them all at once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
+import structlog
+from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from uptick_common.checks import CheckSpec
+
+log = structlog.get_logger(__name__)
 
 # Knuth's multiplicative hash spreads consecutive ids over [0, 1): phase = fraction of the interval.
 _CLAIM = text(
@@ -35,7 +41,11 @@ _CLAIM = text(
         (floor((extract(epoch FROM now()) - slot.phase) / slot.step) + 1) * slot.step + slot.phase)
     FROM slot
     WHERE m.id = slot.id
-    RETURNING m.id, m.url, m.timeout_seconds, m.regions, slot.due_at
+    RETURNING m.id, m.url, m.timeout_seconds, m.regions, slot.due_at,
+        jsonb_build_object('type', m.type, 'method', m.method, 'headers', m.headers, 'body', m.body,
+                           'follow_redirects', m.follow_redirects, 'expected_status', m.expected_status,
+                           'verify_tls', m.verify_tls, 'assertions', m.assertions,
+                           'tls_warn_days', m.tls_warn_days) AS spec
     """
 )
 
@@ -47,8 +57,17 @@ class DueMonitor:
     timeout_seconds: int
     regions: list[str]
     due_at: datetime
+    spec: CheckSpec = field(default_factory=CheckSpec)
 
 
 async def claim_due(conn: AsyncConnection, limit: int) -> list[DueMonitor]:
-    rows = await conn.execute(_CLAIM, {"limit": limit})
-    return [DueMonitor(*row) for row in rows]
+    """The API validated every definition; one that is invalid all the same (written by hand, or by a
+    later version) is not scheduled, and said so, rather than stopping the poller."""
+    due = []
+    for *columns, spec in await conn.execute(_CLAIM, {"limit": limit}):
+        try:
+            due.append(DueMonitor(*columns, spec=CheckSpec.model_validate(spec)))
+        except ValidationError as exc:
+            log.error("monitor not scheduled: its check definition is invalid", monitor_id=columns[0],
+                      problems=exc.error_count())
+    return due

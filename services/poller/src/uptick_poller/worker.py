@@ -31,6 +31,9 @@ class Poller:
         self._stopping = asyncio.Event()
         self._shedding: set[str] = set()
         self._next_backlog_check = 0.0
+        for region in settings.regions:  # zero series from the start, so dashboards show 0, not "no data"
+            JOBS_SHED.labels(region)
+            JOBS_SCHEDULED.labels(region)
 
     async def run(self) -> None:
         failures = 0
@@ -72,6 +75,7 @@ class Poller:
                     job = CheckJob(
                         job_id=job_id(monitor.id, region, scheduled_ms), monitor_id=monitor.id, region=region,
                         scheduled_ms=scheduled_ms, url=monitor.url, timeout_seconds=monitor.timeout_seconds,
+                        spec=monitor.spec,
                     )
                     pipe.xadd(checks_stream(region), job.fields(), minid=trim_before, approximate=True)
                     scheduled[region] = scheduled.get(region, 0) + 1

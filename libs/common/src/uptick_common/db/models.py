@@ -70,6 +70,16 @@ class Monitor(Base):
     # Down only after the quorum has failed this long; up again only after passing this long.
     confirmation_period_seconds: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     recovery_period_seconds: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    # The check (uptick_common.checks.CheckSpec): type, HTTP options, assertions; validated by the API.
+    type: Mapped[str] = mapped_column(Text, server_default=text("'http'"))  # http | tcp | tls
+    method: Mapped[str] = mapped_column(Text, server_default=text("'GET'"))
+    headers: Mapped[dict[str, str]] = mapped_column(JSONB, server_default=text("'{}'"))  # values are secrets
+    body: Mapped[str | None] = mapped_column(Text)
+    follow_redirects: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    expected_status: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{200-399}'"))
+    verify_tls: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    assertions: Mapped[list[dict[str, object]]] = mapped_column(JSONB, server_default=text("'[]'"))
+    tls_warn_days: Mapped[int] = mapped_column(Integer, server_default=text("14"))
     # Written by the poller only. A new or resumed monitor is due at once (server default now()).
     next_due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
@@ -114,3 +124,10 @@ class Tick(Base):
     http_status: Mapped[int | None] = mapped_column(SmallInteger)
     latency_ms: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
+    # Where the time went (ms; the total is latency_ms); None for a phase that did not happen.
+    dns_ms: Mapped[int | None] = mapped_column(Integer)
+    connect_ms: Mapped[int | None] = mapped_column(Integer)
+    tls_ms: Mapped[int | None] = mapped_column(Integer)
+    ttfb_ms: Mapped[int | None] = mapped_column(Integer)
+    # Per assertion: {"assertion": "[BODY].status == UP", "passed": false, "got": "\"DOWN\""}; None: not evaluated.
+    assertions: Mapped[list[dict[str, object]] | None] = mapped_column(JSONB)
