@@ -48,7 +48,12 @@ class StreamConsumer:
         self.max_deliveries = max_deliveries
         self.reclaim_every_s = reclaim_every_s
         self._group_ready = False
+        DEAD_LETTERS.labels(stream)  # a zero series from the start: "none yet" rather than "no data"
         self._own_pending_done = False
+        # How far the walk through this consumer's own pending entries (after a restart) has got: each is
+        # handed out once. Reading from "0" again would hand out again every entry still being worked on.
+        self._own_pending_after = "0"
+        self._last_entry_id: str | None = None
         self._next_reclaim = 0.0
 
     async def setup(self) -> None:
@@ -60,11 +65,14 @@ class StreamConsumer:
         if not self._group_ready:
             await self.setup()
             self._group_ready = True
-        if not self._own_pending_done:
-            own = await self._xreadgroup("0", count, None)
-            if own:
-                return own
-            self._own_pending_done = True
+        while not self._own_pending_done:
+            own = await self._xreadgroup(self._own_pending_after, count, None)
+            if self._last_entry_id is None:  # past the last one
+                self._own_pending_done = True
+            else:
+                self._own_pending_after = self._last_entry_id
+                if own:
+                    return own
         if time.monotonic() >= self._next_reclaim:
             claimed = await self._reclaim(count)
             if claimed:
@@ -96,6 +104,7 @@ class StreamConsumer:
                   first_id=ids[0])
 
     async def _xreadgroup(self, start: str, count: int, block_ms: int | None) -> list[Delivery]:
+        self._last_entry_id = None  # the reply's last entry, trimmed ones included
         try:
             reply = await self.client.xreadgroup(
                 self.group, self.consumer, {self.stream: start}, count=count, block=block_ms
@@ -110,7 +119,8 @@ class StreamConsumer:
         deliveries = []
         for _stream, entries in reply or []:
             for entry_id, fields in entries:
-                if fields is None:  # trimmed away while pending: nothing left to process, but say so
+                self._last_entry_id = text(entry_id)
+                if not fields:  # trimmed away while pending (redis-py gives {}): nothing to process, but say so
                     await self._lost([text(entry_id)])
                     continue
                 deliveries.append(Delivery(text(entry_id), fields))
