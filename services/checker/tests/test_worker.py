@@ -244,3 +244,31 @@ async def test_redis_going_away_is_waited_out(redis_url, client, target) -> None
         assert await pending(client) == 0
     finally:
         await proxy.cut()
+
+
+@pytest.fixture
+async def flaky_target(serve) -> tuple[str, list[int]]:
+    """Answers 503 to the first request of each path, then 200: a blip a re-check sees through."""
+    seen: dict[str, int] = {}
+    calls: list[int] = []
+
+    async def blip(request: web.Request) -> web.Response:
+        seen[request.path] = seen.get(request.path, 0) + 1
+        calls.append(seen[request.path])
+        return web.Response(status=503) if seen[request.path] == 1 else web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_get("/{name}", blip)
+    return await serve(app), calls
+
+
+async def test_a_first_failure_is_rechecked_before_it_counts(redis_url, client, flaky_target) -> None:
+    url, calls = flaky_target
+    first_failure = make_job(21, f"{url}/a").model_copy(update={"confirm_failure": True})
+    already_down = make_job(22, f"{url}/b")  # its region saw it down last time: no re-check
+    await add_jobs(client, first_failure, already_down)
+    async with running(settings(redis_url)):
+        found = await results(client, 2)
+    assert (found[21].status, found[21].http_status) == ("up", 200)  # the blip did not count
+    assert (found[22].status, found[22].error) == ("down", "HTTP 503")
+    assert sorted(calls) == [1, 1, 2]

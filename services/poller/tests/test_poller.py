@@ -1,4 +1,5 @@
 import asyncio
+import json
 from datetime import UTC, datetime
 
 from sqlalchemy import text
@@ -94,3 +95,17 @@ async def test_jobs_past_retention_are_trimmed(database_url, redis_url, engine, 
     # Trimming is approximate (whole internal nodes of 100 entries go at once), so some may stay.
     remaining = await redis_client.xlen(checks_stream("eu-west"))
     assert remaining <= 101 and len(await jobs(redis_client, "eu-west")) == 1
+
+
+async def test_a_region_that_last_saw_the_monitor_up_rechecks_a_failure(database_url, redis_url, engine,
+                                                                        redis_client):
+    monitor = await add_monitor(engine, await add_user(engine, "a@example.com"), "http://127.0.0.1:1/")
+    regions = {"eu-west": {"status": "down", "checked_at": "2026-11-28T12:00:00+00:00"},
+               "us-east": {"status": "up", "checked_at": "2026-11-28T12:00:00+00:00"}}
+    async with engine.begin() as conn:
+        await conn.execute(text("INSERT INTO monitor_status (monitor_id, status, regions) VALUES (:m, 'up', :r)"),
+                           {"m": monitor, "r": json.dumps(regions)})
+    await make_poller(database_url, redis_url, engine, redis_client).poll_once()
+    eu, us = await jobs(redis_client, "eu-west"), await jobs(redis_client, "us-east")
+    assert eu[0].confirm_failure is False  # already failing there: a failure counts at once
+    assert us[0].confirm_failure is True

@@ -8,6 +8,10 @@ _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
 
 # checker
 CHECKS = Counter("uptick_checks_total", "Checks done, by region and result (up/down).", ["region", "result"])
+RECHECKS = Counter(
+    "uptick_rechecks_total", "First failures re-checked at once, by region and the re-check's result.",
+    ["region", "result"],
+)
 CHECK_DURATION = Histogram(
     "uptick_check_duration_seconds", "Time one check took.", ["region"], buckets=_LATENCY_BUCKETS
 )

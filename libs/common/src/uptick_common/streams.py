@@ -59,6 +59,8 @@ class CheckJob(Message):
     url: str
     timeout_seconds: float
     spec: CheckSpec = Field(default_factory=CheckSpec, description="type, HTTP options, assertions")
+    confirm_failure: bool = Field(
+        default=False, description="the region last saw the monitor up: re-check a failure once before it counts")
 
 
 class CheckResult(Message):

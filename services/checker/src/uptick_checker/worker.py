@@ -22,12 +22,13 @@ from pydantic import ValidationError
 from redis.exceptions import ResponseError
 
 from uptick_checker.http_check import HttpChecker, display_url
+from uptick_checker.outcome import Outcome
 from uptick_checker.publisher import ResultPublisher
 from uptick_checker.ratelimit import HostRateLimiter, host_key
 from uptick_checker.settings import CheckerSettings
 from uptick_common.backoff import TRANSIENT_ERRORS, delay_for, retry_forever
 from uptick_common.consumer import Delivery, StreamConsumer
-from uptick_common.metrics import CHECK_DURATION, CHECKS, CHECKS_OVER_HOST_RATE, SCHEDULING_LATENESS
+from uptick_common.metrics import CHECK_DURATION, CHECKS, CHECKS_OVER_HOST_RATE, RECHECKS, SCHEDULING_LATENESS
 from uptick_common.readiness import check_dependencies
 from uptick_common.redis import backlog, connect_redis
 from uptick_common.streams import CHECKS_GROUP, CheckJob, CheckResult, checks_stream
@@ -37,6 +38,7 @@ log = structlog.get_logger(__name__)
 READ_BLOCK_MS = 1000  # how long a read waits for new jobs: also how soon a stop request is noticed
 READ_TIMEOUT_S = READ_BLOCK_MS / 1000 + 10  # a read that outlives this is a dead connection
 BACKLOG_EVERY_S = 5.0
+RECHECK_DELAY_S = 1.0  # long enough for a dropped packet or a restarting server to pass
 REDIS_ERRORS: tuple[type[BaseException], ...] = (*TRANSIENT_ERRORS, ResponseError)
 
 
@@ -164,7 +166,10 @@ class Checker:
         checked_ms = time.time_ns() // 1_000_000
         self._lateness.observe(max(0.0, (checked_ms - job.scheduled_ms) / 1000))
         timeout = min(job.timeout_seconds, self.settings.max_timeout_seconds)
+        started = time.monotonic()
         outcome = await self._http.check(job.url, timeout, job.spec)
+        if outcome.status == "down" and job.confirm_failure and self._recheck_fits(started, timeout):
+            outcome = await self._recheck(job, timeout, outcome)
         self._duration.observe(outcome.latency_ms / 1000)
         self._counted[outcome.status].inc()
         log.info("check", monitor_id=job.monitor_id, region=job.region, job_id=job.job_id,
@@ -177,6 +182,20 @@ class Checker:
             assertions=outcome.assertions,
         )
         await self._publisher.publish(delivery.id, result)
+
+    def _recheck_fits(self, started: float, timeout: float) -> bool:
+        """A re-check must end well before the job could be reclaimed by another checker."""
+        budget = self.settings.claim_idle_ms / 1000 * 0.8
+        return time.monotonic() - started + RECHECK_DELAY_S + timeout <= budget
+
+    async def _recheck(self, job: CheckJob, timeout: float, first: Outcome) -> Outcome:
+        """A first failure in this region is checked again at once: a dropped packet opens no incident."""
+        await asyncio.sleep(RECHECK_DELAY_S)
+        outcome = await self._http.check(job.url, timeout, job.spec)
+        RECHECKS.labels(job.region, outcome.status).inc()
+        log.info("first failure re-checked", monitor_id=job.monitor_id, region=job.region, job_id=job.job_id,
+                 first_error=first.error, status=outcome.status, error=outcome.error)
+        return outcome
 
     async def _report_backlog(self) -> None:
         """Keep the backlog gauges of this region's group fresh (for dashboards and autoscaling)."""

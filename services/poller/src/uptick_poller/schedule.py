@@ -42,6 +42,8 @@ _CLAIM = text(
     FROM slot
     WHERE m.id = slot.id
     RETURNING m.id, m.url, m.timeout_seconds, m.regions, slot.due_at,
+        ARRAY(SELECT r.key FROM monitor_status s, jsonb_each(s.regions) r
+              WHERE s.monitor_id = m.id AND r.value->>'status' = 'down') AS failing_regions,
         jsonb_build_object('type', m.type, 'method', m.method, 'headers', m.headers, 'body', m.body,
                            'follow_redirects', m.follow_redirects, 'expected_status', m.expected_status,
                            'verify_tls', m.verify_tls, 'assertions', m.assertions,
@@ -57,6 +59,7 @@ class DueMonitor:
     timeout_seconds: int
     regions: list[str]
     due_at: datetime
+    failing_regions: list[str] = field(default_factory=list)  # where its latest result was down
     spec: CheckSpec = field(default_factory=CheckSpec)
 
 

@@ -75,7 +75,7 @@ class Poller:
                     job = CheckJob(
                         job_id=job_id(monitor.id, region, scheduled_ms), monitor_id=monitor.id, region=region,
                         scheduled_ms=scheduled_ms, url=monitor.url, timeout_seconds=monitor.timeout_seconds,
-                        spec=monitor.spec,
+                        spec=monitor.spec, confirm_failure=region not in monitor.failing_regions,
                     )
                     pipe.xadd(checks_stream(region), job.fields(), minid=trim_before, approximate=True)
                     scheduled[region] = scheduled.get(region, 0) + 1
