@@ -28,7 +28,10 @@ from pydantic import (
     model_validator,
 )
 
-MonitorType = Literal["http", "tcp", "tls"]
+MonitorType = Literal["http", "tcp", "tls", "heartbeat"]
+# Heartbeat monitors are not checked from regions: a job of the user's pings them. Their results carry
+# this region name, and it is their only region.
+HEARTBEAT_REGION = "push"
 Method = Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 Order = Literal["<", "<=", ">", ">="]
 ValueOp = Literal["==", "!=", "<", "<=", ">", ">=", "contains", "not_contains", "exists", "not_exists"]
@@ -102,6 +105,7 @@ RequestHeaders = Annotated[dict[str, str], AfterValidator(_request_headers)]
 RequestBody = Annotated[str, StringConstraints(max_length=MAX_BODY_CHARS, strip_whitespace=False)]
 HttpMethod = Annotated[Method, BeforeValidator(lambda v: v.upper() if isinstance(v, str) else v)]
 WarnDays = Annotated[int, Field(ge=0, le=365, description="tls monitors: down with fewer days left")]
+GraceSeconds = Annotated[int, Field(ge=0, le=86_400, description="heartbeat monitors: how late a ping may be")]
 
 
 # --- JSON paths -------------------------------------------------------------------------------------
@@ -492,6 +496,7 @@ _APPLIES = {
     "http": ("status", "response_time", "body", "json_path", "header", "cert_expiry"),
     "tcp": ("response_time",),
     "tls": ("response_time", "cert_expiry"),
+    "heartbeat": (),
 }
 
 
@@ -512,6 +517,7 @@ class CheckSpec(BaseModel):
     verify_tls: bool = True
     assertions: Assertions = Field(default_factory=list, description="all must hold for the check to be up")
     tls_warn_days: WarnDays = 14
+    grace_seconds: GraceSeconds = 0
 
     @model_validator(mode="after")
     def _assertions_apply(self) -> CheckSpec:

@@ -13,6 +13,8 @@ from uptick_common.api import create_app, install_auth_errors
 from uptick_common.db.engine import create_engine, session_factory, wait_for_database
 from uptick_common.logging import configure_logging
 from uptick_common.readiness import check_dependencies
+from uptick_common.redis import connect_redis
+from uptick_monitors import heartbeats
 from uptick_monitors.router import router
 from uptick_monitors.settings import MonitorsSettings
 
@@ -28,16 +30,20 @@ def build_app(settings: MonitorsSettings | None = None) -> FastAPI:
         app.state.sessions = session_factory(engine)
         app.state.public_key = Path(settings.jwt_public_key_file).read_bytes()  # noqa: ASYNC240 - once, at start
 
+        app.state.redis = await connect_redis(settings.redis_url)  # heartbeat pings become results
+
         async def ready() -> dict[str, str]:
-            return await check_dependencies(engine=engine)
+            return await check_dependencies(engine=engine, redis=app.state.redis)
 
         app.state.ready = ready
         yield
+        await app.state.redis.aclose()
         await engine.dispose()
 
     app = create_app(service="monitors", prefix="/api", lifespan=lifespan)
     install_auth_errors(app)
     app.include_router(router)
+    app.include_router(heartbeats.router)
     return app
 
 

@@ -22,6 +22,7 @@ from uptick_common.checks import (
     AssertionResult,
     Assertions,
     CheckSpec,
+    GraceSeconds,
     HttpMethod,
     MonitorType,
     RequestBody,
@@ -33,6 +34,7 @@ from uptick_common.checks import (
 
 MIN_INTERVAL, MAX_INTERVAL, DEFAULT_INTERVAL = 10, 86_400, 180
 MAX_TIMEOUT, DEFAULT_TIMEOUT = 60, 10
+HEARTBEAT_TARGET = "heartbeat:"  # what a heartbeat monitor stores as its url: it has no target to check
 
 
 def _url_text(url: HttpUrl) -> str:
@@ -48,7 +50,10 @@ _HTTP_URL: TypeAdapter[str] = TypeAdapter(TargetUrl)
 
 
 def check_target(kind: str, url: str) -> str:
-    """The monitor's target as stored: a normalised http(s) URL, or `tcp://host:port` / `tls://host:port`."""
+    """The monitor's target as stored: a normalised http(s) URL, or `tcp://host:port` / `tls://host:port`;
+    a heartbeat monitor has none (its push URL is made for it)."""
+    if kind == "heartbeat":
+        return HEARTBEAT_TARGET
     if kind == "http":
         try:
             return _HTTP_URL.validate_python(url)
@@ -80,10 +85,11 @@ class MonitorCreate(CheckSpec):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    url: Target
+    url: Target | None = Field(default=None, description="required but for heartbeat monitors")
     name: Name | None = Field(default=None, description="defaults to the URL's host")
-    interval_seconds: Interval = DEFAULT_INTERVAL
-    timeout_seconds: Timeout = DEFAULT_TIMEOUT
+    interval_seconds: Interval = DEFAULT_INTERVAL  # a heartbeat monitor's: how often it expects a ping
+    timeout_seconds: Timeout | None = Field(default=None, description=f"default {DEFAULT_TIMEOUT} (or less, to "
+                                            "stay shorter than the interval)")
     regions: Regions | None = Field(default=None, description="defaults to every region")
     paused: bool = False
     quorum: Quorum | None = None
@@ -94,7 +100,17 @@ class MonitorCreate(CheckSpec):
 
     @model_validator(mode="after")
     def _timeout_within_interval(self) -> MonitorCreate:
+        if self.timeout_seconds is None:
+            self.timeout_seconds = min(DEFAULT_TIMEOUT, self.interval_seconds - 1)
         check_timeout(self.timeout_seconds, self.interval_seconds)
+        return self
+
+    @model_validator(mode="after")
+    def _url_unless_heartbeat(self) -> MonitorCreate:
+        if self.type == "heartbeat":
+            self.url = HEARTBEAT_TARGET
+        elif self.url is None:
+            raise ValueError(f"url is required for a {self.type} monitor")
         return self
 
     @field_validator("url")
@@ -124,6 +140,7 @@ class MonitorUpdate(_Strict):
     verify_tls: bool | None = None
     assertions: Assertions | None = None
     tls_warn_days: WarnDays | None = None
+    grace_seconds: GraceSeconds | None = None
 
 
 def check_timeout(timeout: int, interval: int) -> None:
@@ -160,6 +177,8 @@ class MonitorOut(CheckSpec):
     confirmation_period_seconds: int
     recovery_period_seconds: int
     status_since: datetime | None = Field(description="when the status last changed")
+    heartbeat_url: str | None = Field(default=None, description="heartbeat monitors: where to ping (GET or POST; "
+                                      "add /fail to report a failure)")
 
 
 class MonitorPage(BaseModel):

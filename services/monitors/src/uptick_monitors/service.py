@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -11,7 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy import Row, Select, delete, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from uptick_common.checks import CheckSpec
+from uptick_common.checks import HEARTBEAT_REGION, CheckSpec
 from uptick_common.db.models import Monitor, MonitorStatus, Tick
 from uptick_common.regions import stale_after
 from uptick_monitors.schemas import (
@@ -44,7 +45,8 @@ def to_out(row: Row[tuple[Monitor, MonitorStatus | None]] | tuple[Monitor, Monit
     monitor, state = row
     status = "paused" if monitor.paused else (state.status if state else "pending")
     return MonitorOut(
-        id=monitor.id, name=monitor.name, url=monitor.url, interval_seconds=monitor.interval_seconds,
+        id=monitor.id, name=monitor.name, interval_seconds=monitor.interval_seconds,
+        url=heartbeat_path(monitor.heartbeat_token) if monitor.heartbeat_token else monitor.url,
         timeout_seconds=monitor.timeout_seconds, regions=monitor.regions, paused=monitor.paused,
         created_at=monitor.created_at, updated_at=monitor.updated_at, status=status,
         last_latency_ms=state.last_latency_ms if state else None,
@@ -55,6 +57,7 @@ def to_out(row: Row[tuple[Monitor, MonitorStatus | None]] | tuple[Monitor, Monit
         quorum=monitor.quorum, confirmation_period_seconds=monitor.confirmation_period_seconds,
         recovery_period_seconds=monitor.recovery_period_seconds,
         status_since=state.status_changed_at if state else None,
+        heartbeat_url=heartbeat_path(monitor.heartbeat_token) if monitor.heartbeat_token else None,
         **{field: getattr(monitor, field) for field in SPEC_FIELDS},
     )
 
@@ -106,10 +109,14 @@ def _check_quorum(quorum: int | None, regions: Sequence[str]) -> None:
 async def create(
     *, session: AsyncSession, user_id: int, data: MonitorCreate, known_regions: Sequence[str]
 ) -> MonitorOut:
-    regions = _check_regions(data.regions or known_regions, known_regions)
+    token = None
+    if data.type == "heartbeat":  # checked by the pings of the user's job, not from regions
+        regions, token = [HEARTBEAT_REGION], secrets.token_urlsafe(24)
+    else:
+        regions = _check_regions(data.regions or known_regions, known_regions)
     _check_quorum(data.quorum, regions)
-    monitor = Monitor(
-        user_id=user_id, name=data.name or _host(data.url), url=data.url, interval_seconds=data.interval_seconds,
+    monitor = Monitor(heartbeat_token=token,
+        user_id=user_id, name=data.name or _default_name(data), url=data.url, interval_seconds=data.interval_seconds,
         timeout_seconds=data.timeout_seconds, regions=regions, paused=data.paused, quorum=data.quorum,
         confirmation_period_seconds=data.confirmation_period_seconds,
         recovery_period_seconds=data.recovery_period_seconds,
@@ -129,6 +136,11 @@ async def update(
     if monitor is None:
         raise NotFound
     changes: dict[str, Any] = data.model_dump(exclude_unset=True)
+    if ("type" in changes or "regions" in changes) and (monitor.type == "heartbeat") != (
+            changes.get("type", monitor.type) == "heartbeat"):
+        raise Invalid("a monitor cannot become or stop being a heartbeat monitor: create a new one")
+    if monitor.type == "heartbeat":
+        changes.pop("regions", None)  # pings come from the user's job, not from regions
     if "regions" in changes:
         changes["regions"] = _check_regions(changes["regions"] or [], known_regions)
     for field in ("url", "name", "interval_seconds", "timeout_seconds", "paused", "confirmation_period_seconds",
@@ -203,6 +215,14 @@ async def ticks(
     ]
     last = rows[limit - 1] if len(rows) > limit else None
     return items, ((last.scheduled_at, last.region) if last else None)
+
+
+def heartbeat_path(token: str) -> str:
+    return f"/api/heartbeats/{token}"
+
+
+def _default_name(data: MonitorCreate) -> str:
+    return "heartbeat" if data.type == "heartbeat" else _host(data.url or "")
 
 
 def _host(url: str) -> str:

@@ -33,7 +33,9 @@ _CLAIM = text(
     ), slot AS (
         SELECT due.id, due.due_at,
                ((m.id * 2654435761) % 4294967296)::float8 / 4294967296 * m.interval_seconds AS phase,
-               m.interval_seconds AS step
+               -- a heartbeat is looked at every 30 s at most, so an overdue ping is noticed soon
+               CASE WHEN m.type = 'heartbeat' THEN LEAST(m.interval_seconds, 30) ELSE m.interval_seconds END
+                   AS step
         FROM due JOIN monitors m ON m.id = due.id
     )
     UPDATE monitors m
@@ -44,6 +46,9 @@ _CLAIM = text(
     RETURNING m.id, m.url, m.timeout_seconds, m.regions, slot.due_at,
         ARRAY(SELECT r.key FROM monitor_status s, jsonb_each(s.regions) r
               WHERE s.monitor_id = m.id AND r.value->>'status' = 'down') AS failing_regions,
+        GREATEST(m.created_at, m.updated_at, (SELECT (s.regions->'push'->>'checked_at')::timestamptz
+                                              FROM monitor_status s WHERE s.monitor_id = m.id)) AS last_sign,
+        m.interval_seconds, m.grace_seconds,
         jsonb_build_object('type', m.type, 'method', m.method, 'headers', m.headers, 'body', m.body,
                            'follow_redirects', m.follow_redirects, 'expected_status', m.expected_status,
                            'verify_tls', m.verify_tls, 'assertions', m.assertions,
@@ -60,6 +65,10 @@ class DueMonitor:
     regions: list[str]
     due_at: datetime
     failing_regions: list[str] = field(default_factory=list)  # where its latest result was down
+    # Heartbeat monitors: the last ping (or the monitor's creation or change), and when one is overdue.
+    last_sign: datetime | None = None
+    interval_seconds: int = 0
+    grace_seconds: int = 0
     spec: CheckSpec = field(default_factory=CheckSpec)
 
 

@@ -18,7 +18,8 @@ from uptick_common.backoff import TRANSIENT_ERRORS, delay_for
 from uptick_common.metrics import JOBS_SCHEDULED, JOBS_SHED
 from uptick_common.readiness import check_dependencies
 from uptick_common.redis import backlog
-from uptick_common.streams import CHECKS_GROUP, CheckJob, checks_stream, job_id
+from uptick_common.streams import CHECKS_GROUP, RESULTS_STREAM, CheckJob, checks_stream, job_id
+from uptick_poller.heartbeat import overdue
 from uptick_poller.schedule import DueMonitor, claim_due
 from uptick_poller.settings import PollerSettings
 
@@ -65,6 +66,10 @@ class Poller:
         async with self.redis.pipeline(transaction=False) as pipe:
             scheduled: dict[str, int] = {}
             for monitor in due:
+                if monitor.spec.type == "heartbeat":
+                    if (missed := overdue(monitor, monitor.due_at)) is not None:
+                        pipe.xadd(RESULTS_STREAM, missed.fields())
+                    continue
                 scheduled_ms = int(monitor.due_at.timestamp() * 1000)
                 for region in monitor.regions:
                     if region not in configured:

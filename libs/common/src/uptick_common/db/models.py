@@ -71,7 +71,7 @@ class Monitor(Base):
     confirmation_period_seconds: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     recovery_period_seconds: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     # The check (uptick_common.checks.CheckSpec): type, HTTP options, assertions; validated by the API.
-    type: Mapped[str] = mapped_column(Text, server_default=text("'http'"))  # http | tcp | tls
+    type: Mapped[str] = mapped_column(Text, server_default=text("'http'"))  # http | tcp | tls | heartbeat
     method: Mapped[str] = mapped_column(Text, server_default=text("'GET'"))
     headers: Mapped[dict[str, str]] = mapped_column(JSONB, server_default=text("'{}'"))  # values are secrets
     body: Mapped[str | None] = mapped_column(Text)
@@ -80,6 +80,9 @@ class Monitor(Base):
     verify_tls: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     assertions: Mapped[list[dict[str, object]]] = mapped_column(JSONB, server_default=text("'[]'"))
     tls_warn_days: Mapped[int] = mapped_column(Integer, server_default=text("14"))
+    # Heartbeat monitors: the secret in their push URL, and how late a ping may be.
+    heartbeat_token: Mapped[str | None] = mapped_column(Text, unique=True)
+    grace_seconds: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     # Written by the poller only. A new or resumed monitor is due at once (server default now()).
     next_due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
