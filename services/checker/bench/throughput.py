@@ -161,8 +161,12 @@ async def bench_worker(url: str, checks: int, concurrency: int, zoo_urls: list[s
     outcomes: dict[str, int] = {"results": await client.xlen(RESULTS_STREAM)}
     if zoo_jobs:  # the good checks' rate: until the last of them ended, the hostile ones' tail left out
         results = [CheckResult.from_fields(fields) for _, fields in await client.xrange(RESULTS_STREAM)]
-        ended_ms = max(r.checked_ms + (r.latency_ms or 0) for r in results if r.monitor_id < HOSTILE_IDS)
+        good = [r for r in results if r.monitor_id < HOSTILE_IDS]
+        ended_ms = max(r.checked_ms + (r.latency_ms or 0) for r in good)
         elapsed = (ended_ms - started_ms) / 1000
+        latencies = sorted(r.latency_ms or 0 for r in good)
+        outcomes["good p50 ms"] = latencies[len(latencies) // 2]
+        outcomes["good p99 ms"] = latencies[len(latencies) * 99 // 100]
         for r in results:
             if r.monitor_id >= HOSTILE_IDS:
                 tally(outcomes, "hostile " + (r.error or r.status).split(":")[0])

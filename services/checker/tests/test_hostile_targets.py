@@ -15,6 +15,7 @@ import pytest
 
 from uptick_checker.http_check import HttpChecker, Outcome
 from uptick_checker.reasons import describe
+from uptick_checker.wire import MAX_INTERIM
 from uptick_common.netguard import parse_networks
 
 from .zoo import Zoo
@@ -29,9 +30,10 @@ EXPECTED: dict[str, str | None] = {
     "silent": TIMED_OUT,
     "slow_headers": TIMED_OUT,
     "slow_body": TIMED_OUT,
-    "endless_interim": TIMED_OUT,
     "tls_silent": TIMED_OUT,
     "endless_body": "response body larger than 1 MiB",
+    "tiny_chunks": "response body larger than 1 MiB",
+    "endless_interim": "invalid HTTP response: too many interim (1xx) responses",
     "huge_body": "response body larger than 1 MiB",
     "gzip_bomb": "response body larger than 1 MiB",
     "redirect_loop": "too many redirects",
@@ -157,3 +159,24 @@ def test_a_reset_reads_the_same_whichever_step_it_interrupts() -> None:
     reset = "connection reset by peer"
     assert describe(aiohttp.ClientConnectionResetError("Cannot write to closing transport")) == reset
     assert describe(ConnectionResetError(errno.ECONNRESET, "Connection reset by peer")) == reset
+
+
+async def test_a_few_interim_responses_are_fine_a_stream_of_them_is_not(raw_server) -> None:
+    def respond(interim: int):  # noqa: ANN202 - a raw_server handler
+        async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n" * interim)
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            await writer.drain()
+
+        return handler
+
+    checker = await HttpChecker.open(allowed_networks=parse_networks("127.0.0.0/8"))
+    try:
+        fine, flood = await raw_server(respond(MAX_INTERIM)), await raw_server(respond(MAX_INTERIM + 1))
+        outcome = await checker.check(f"http://127.0.0.1:{fine.port}/", 5)
+        assert (outcome.status, outcome.http_status, outcome.error) == ("up", 200, None)
+        outcome = await checker.check(f"http://127.0.0.1:{flood.port}/", 5)
+        assert (outcome.status, outcome.error) == ("down", "invalid HTTP response: too many interim (1xx) responses")
+    finally:
+        await checker.close()

@@ -78,6 +78,16 @@ async def endless_body(reader: asyncio.StreamReader, writer: asyncio.StreamWrite
         await writer.drain()
 
 
+async def tiny_chunks(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """A body in one-byte chunks, forever: six bytes on the wire and one decoding step per byte."""
+    await _request(reader)
+    writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+    many = b"1\r\nx\r\n" * 10_000
+    while True:
+        writer.write(many)
+        await writer.drain()
+
+
 async def huge_body(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     await _request(reader)
     writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % HUGE_BODY_BYTES)
@@ -186,12 +196,12 @@ async def plain_http_only(reader: asyncio.StreamReader, writer: asyncio.StreamWr
 
 
 async def endless_interim(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    """1xx interim responses, one after another, never the final one."""
+    """1xx interim responses, as fast as the client reads, never the final one."""
     await _request(reader)
+    many = b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n" * 200
     while True:
-        writer.write(b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n" * 50)
+        writer.write(many)
         await writer.drain()
-        await asyncio.sleep(0.01)
 
 
 # name → handler, for plain TCP servers; the URL of each is http://127.0.0.1:<port>/
@@ -200,6 +210,7 @@ PLAIN: dict[str, Handler] = {
     "slow_headers": slow_headers,
     "slow_body": slow_body,
     "endless_body": endless_body,
+    "tiny_chunks": tiny_chunks,
     "huge_body": huge_body,
     "gzip_bomb": gzip_bomb,
     "redirect_loop": redirect_loop,

@@ -56,7 +56,7 @@ class BoundedResponseHandler(ResponseHandler):
         if 100 <= code < 200 and code != 101:
             self._interim += 1
             if self._interim > MAX_INTERIM:
-                self._refuse("too many interim (1xx) responses")
+                self._refuse("invalid HTTP response: too many interim (1xx) responses")
                 return
         super().feed_data(data, size)
 

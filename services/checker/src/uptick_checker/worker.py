@@ -153,6 +153,7 @@ class Checker:
         """Wait for the target host's turn (see ratelimit.py), then check. A job whose turn is further away
         than `host_max_wait` is checked at once, unpaced, counted and logged: never dropped (every scheduled
         check ends as a result), never left waiting until another checker takes it over and checks it twice."""
+        taken = time.monotonic()
         wait = self._limiter.reserve(host_key(job.url))
         if wait is None:
             self._over_rate.inc()
@@ -160,15 +161,15 @@ class Checker:
                         region=job.region, job_id=job.job_id, stream_id=delivery.id, target=display_url(job.url))
         elif wait:
             await asyncio.sleep(wait)
-        await self._check(delivery, job)
+        await self._check(delivery, job, taken)
 
-    async def _check(self, delivery: Delivery, job: CheckJob) -> None:
+    async def _check(self, delivery: Delivery, job: CheckJob, taken: float) -> None:
+        """`taken`: when the job was taken off the stream (monotonic), before any wait for its host."""
         checked_ms = time.time_ns() // 1_000_000
         self._lateness.observe(max(0.0, (checked_ms - job.scheduled_ms) / 1000))
         timeout = min(job.timeout_seconds, self.settings.max_timeout_seconds)
-        started = time.monotonic()
         outcome = await self._http.check(job.url, timeout, job.spec)
-        if outcome.status == "down" and job.confirm_failure and self._recheck_fits(started, timeout):
+        if outcome.status == "down" and job.confirm_failure and self._recheck_fits(taken, timeout):
             outcome = await self._recheck(job, timeout, outcome)
         self._duration.observe(outcome.latency_ms / 1000)
         self._counted[outcome.status].inc()
@@ -183,10 +184,10 @@ class Checker:
         )
         await self._publisher.publish(delivery.id, result)
 
-    def _recheck_fits(self, started: float, timeout: float) -> bool:
+    def _recheck_fits(self, taken: float, timeout: float) -> bool:
         """A re-check must end well before the job could be reclaimed by another checker."""
         budget = self.settings.claim_idle_ms / 1000 * 0.8
-        return time.monotonic() - started + RECHECK_DELAY_S + timeout <= budget
+        return time.monotonic() - taken + RECHECK_DELAY_S + timeout <= budget
 
     async def _recheck(self, job: CheckJob, timeout: float, first: Outcome) -> Outcome:
         """A first failure in this region is checked again at once: a dropped packet opens no incident."""
