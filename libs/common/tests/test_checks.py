@@ -79,7 +79,7 @@ def test_bad_assertions_are_refused_with_a_reason(assertion: object, complaint: 
         ({"method": "TRACE"}, "Input should be 'GET'"),
         ({"body": "x" * 70_000}, "at most 65536 characters"),
         ({"assertions": ["[STATUS] == 200"] * 21}, "at most 20 items"),
-        ({"type": "udp"}, "Input should be 'http', 'tcp' or 'tls'"),
+        ({"type": "udp"}, "Input should be 'http', 'tcp', 'tls' or 'heartbeat'"),
     ],
 )
 def test_bad_definitions_are_refused_with_a_reason(spec: dict, complaint: str) -> None:
