@@ -77,9 +77,13 @@ def _region_status(monitor: Monitor, state: MonitorStatus | None) -> dict[str, R
 async def list_page(
     *, session: AsyncSession, user_id: int, limit: int, after_id: int | None
 ) -> tuple[list[MonitorOut], int | None]:
-    query = _summaries().where(Monitor.user_id == user_id).order_by(Monitor.id).limit(limit + 1)
+    # The page of the user's monitors first, then their summaries: joined the other way round, Postgres may
+    # walk monitor_status from its start, and the time grows with other users' monitors.
+    page = select(Monitor.id).where(Monitor.user_id == user_id).order_by(Monitor.id).limit(limit + 1)
     if after_id is not None:
-        query = query.where(Monitor.id > after_id)
+        page = page.where(Monitor.id > after_id)
+    ids = page.subquery()
+    query = _summaries().join(ids, ids.c.id == Monitor.id).order_by(Monitor.id)
     rows = (await session.execute(query)).all()
     items = [to_out(row) for row in rows[:limit]]
     return items, (items[-1].id if len(rows) > limit else None)
