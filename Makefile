@@ -29,3 +29,13 @@ clean:
 # Regenerate the plain manifests in k8s/ from the chart (a test fails when they drift).
 k8s: sync
 	k8s/render.sh
+
+# Performance on this machine: the real services as separate processes (see bench/run.py and the README's
+# Performance section). QUICK=1: about two minutes. The last line printed is the path of the JSON report.
+.PHONY: bench
+QUICK ?=
+BENCH_ARGS ?=
+bench: $(UV)
+	$(UV) sync --frozen --all-packages --group dev --group bench --quiet
+	bash bench/install.sh
+	$(UV) run --frozen --group bench python -m bench $(if $(filter 1 yes true,$(QUICK)),--quick) $(BENCH_ARGS)

@@ -1,0 +1,1 @@
+"""`make bench`: Uptick's performance on one machine, the real services as separate processes (see run.py)."""

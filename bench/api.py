@@ -1,0 +1,145 @@
+"""API latency: the monitor list and one monitor's ticks, for users with 10, 1,000 and 10,000 monitors,
+with at least a million ticks in the table.
+
+Users sign up through the auth API; their monitors (each with its dashboard summary) and the ticks go
+straight into Postgres. Requests go one at a time (latency, not throughput) to the monitors service
+process itself, with a bearer token; every answer must be a 200.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from typing import Any
+
+import httpx
+import psycopg
+
+from bench.profile import record
+
+USERS = (10, 1_000, 10_000)
+TICKS_TOTAL = 1_000_000
+BIG_MONITOR_TICKS = 200_000  # about 35 days of one monitor checked every 30 s from two regions
+
+
+def _percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+
+    def at(q: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 2)
+
+    return {"p50_ms": at(0.50), "p90_ms": at(0.90), "p99_ms": at(0.99), "max_ms": round(ordered[-1] * 1000, 2)}
+
+
+async def _user(auth: httpx.AsyncClient, email: str) -> tuple[int, str]:
+    body = {"email": email, "password": "a long bench password"}
+    answer = await auth.post("/api/auth/signup", json=body)
+    assert answer.status_code == 201, answer.text
+    token = (await auth.post("/api/auth/login", json=body)).json()["access_token"]
+    me = (await auth.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})).json()
+    return me["id"], token
+
+
+def _populate(database_url: str, users: dict[int, int], region: str) -> dict[int, int]:
+    """Monitors (not due for a day: the poller leaves them alone) with a summary each; ticks up to a million.
+    Returns each user's first monitor id: the 10,000-monitor user's has BIG_MONITOR_TICKS ticks."""
+    first: dict[int, int] = {}
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        for count, user_id in users.items():
+            first[count] = conn.execute(
+                "WITH m AS (INSERT INTO monitors (user_id, name, url, interval_seconds, timeout_seconds, regions,"
+                "  next_due_at) SELECT %(user)s, 'api ' || n, 'https://site-' || n || '.example/health', 30, 10,"
+                "  ARRAY[%(region)s], now() + interval '1 day' FROM generate_series(1, %(count)s) n RETURNING id)"
+                " SELECT min(id) FROM m", {"user": user_id, "count": count, "region": region}).fetchone()[0]  # type: ignore[index]
+            conn.execute(
+                "INSERT INTO monitor_status (monitor_id, status, last_latency_ms, last_checked_at,"
+                " recent_latencies_ms, regions)"
+                " SELECT id, 'up', 42, now(), ARRAY[40, 41, 39, 45, 42, 40, 44, 43, 41, 42], jsonb_build_object("
+                "   %(region)s::text, jsonb_build_object('status', 'up', 'checked_at', now(), 'latency_ms', 42,"
+                "   'http_status', 200, 'error', null))"
+                " FROM monitors WHERE user_id = %(user)s ON CONFLICT DO NOTHING", {"user": user_id, "region": region})
+        big, big_user = first[max(users)], users[max(users)]
+        have = conn.execute("SELECT count(*) FROM ticks").fetchone()[0]  # type: ignore[index]
+        tick = ("INSERT INTO ticks (monitor_id, scheduled_at, region, checked_at, status, http_status, latency_ms)"
+                " SELECT {monitor}, date_trunc('minute', now()) - g * interval '30 seconds', r,"
+                "  date_trunc('minute', now()) - g * interval '30 seconds' + interval '40 ms', 'up', 200, 30 + g %% 40"
+                " FROM {source} ON CONFLICT DO NOTHING")
+        conn.execute(tick.format(monitor="%(big)s", source="generate_series(1, %(n)s) g,"
+                                 " unnest(ARRAY['eu-west', 'us-east']) r"), {"big": big, "n": BIG_MONITOR_TICKS // 2})
+        for count in users:  # the smaller users' first monitors: a day of history
+            if count != max(users):
+                conn.execute(tick.format(monitor="%(m)s", source="generate_series(1, 2880) g,"
+                                         " unnest(ARRAY['eu-west', 'us-east']) r"), {"m": first[count]})
+        rest = max(0, TICKS_TOTAL - have - BIG_MONITOR_TICKS - 2 * 5760)
+        per_monitor = -(-rest // (max(users) - 1))
+        conn.execute(tick.format(monitor="m.id", source="monitors m, generate_series(1, %(n)s) g,"
+                                 " (VALUES ('eu-west')) v(r) WHERE m.user_id = %(user)s AND m.id <> %(big)s"),
+                     {"n": per_monitor, "user": big_user, "big": big})
+        conn.execute("ANALYZE")
+    return first
+
+
+async def run(ctx: Any, stack: Any, database_url: str, region: str) -> dict[str, Any]:
+    requests, runs = (40, 3) if ctx.quick else (200, 5)
+    started = time.monotonic()
+    auth_url = f"http://127.0.0.1:{stack.services['auth'].health_port}"
+    api_url = f"http://127.0.0.1:{stack.services['monitors'].health_port}"
+    async with httpx.AsyncClient(base_url=auth_url, timeout=30) as auth:
+        users = {count: await _user(auth, f"api-{count}@bench.example") for count in USERS}
+    first = _populate(database_url, {count: uid for count, (uid, _) in users.items()}, region)
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        ticks_in_table = conn.execute("SELECT count(*) FROM ticks").fetchone()[0]  # type: ignore[index]
+        big_ticks = conn.execute("SELECT count(*) FROM ticks WHERE monitor_id = %s",
+                                 (first[max(USERS)],)).fetchone()[0]  # type: ignore[index]
+    populated_s = round(time.monotonic() - started, 1)
+
+    cases: dict[str, tuple[int, str]] = {}
+    for count in USERS:
+        cases[f"monitor_list.{count}"] = (count, "/api/monitors")
+        cases[f"ticks.{count}"] = (count, f"/api/monitors/{first[count]}/ticks")
+    if not ctx.quick:
+        cases[f"monitor_list_page_500.{max(USERS)}"] = (max(USERS), "/api/monitors?limit=500")
+    cases[f"monitor_list_deep_cursor.{max(USERS)}"] = (
+        max(USERS), f"/api/monitors?cursor={first[max(USERS)] + max(USERS) // 2}")
+    async with httpx.AsyncClient(base_url=api_url, timeout=30) as client:
+        # A cursor half-way through the big monitor's history, for a deep page of ticks.
+        headers = {"Authorization": f"Bearer {users[max(USERS)][1]}"}
+        cursor = None
+        path = f"/api/monitors/{first[max(USERS)]}/ticks?limit=500"
+        for _ in range(20):  # 10,000 ticks deep (keyset pagination: any depth costs the same)
+            page = (await client.get(path + (f"&cursor={cursor}" if cursor else ""), headers=headers)).json()
+            cursor = page["next_cursor"]
+        cases[f"ticks_deep_cursor.{max(USERS)}"] = (
+            max(USERS), f"/api/monitors/{first[max(USERS)]}/ticks?cursor={cursor}")
+        measured: dict[str, Any] = {}
+        for name, (count, path) in cases.items():
+            headers = {"Authorization": f"Bearer {users[count][1]}"}
+            per_run = []
+            for _ in range(runs):
+                for _ in range(10):  # warm-up
+                    await client.get(path, headers=headers)
+                samples = []
+                for _ in range(requests):
+                    began = time.perf_counter()
+                    answer = await client.get(path, headers=headers)
+                    samples.append(time.perf_counter() - began)
+                    assert answer.status_code == 200, f"{path}: {answer.status_code} {answer.text[:200]}"
+                per_run.append(_percentiles(samples))
+            items = len(answer.json()["items"])
+            measured[name] = {key: round(statistics.median(r[key] for r in per_run), 2) for key in per_run[0]}
+            measured[name].update({"items_per_page": items, "bytes": len(answer.content)})
+            ctx.say(f"api {name}: p50 {measured[name]['p50_ms']} ms, p99 {measured[name]['p99_ms']} ms")
+        # Where a list request's time goes: the monitors service profiled while it answers the biggest user.
+        count, path = cases[f"monitor_list.{max(USERS)}"]
+        headers = {"Authorization": f"Bearer {users[count][1]}"}
+        profiling = asyncio.create_task(record(stack.pid("monitors"), 4 if ctx.quick else 15,
+                                               ctx.out / "profile-monitors-list.txt"))
+        while not profiling.done():
+            await client.get(path, headers=headers)
+        profile = await profiling
+    return {"requests_per_case_per_run": requests, "runs": runs, "ticks_in_table": ticks_in_table,
+            "ticks_of_the_big_monitor": big_ticks, "populate_s": populated_s, "cases": measured,
+            "how": "sequential requests straight to the monitors service (no router), bearer token, median of runs",
+            "profile_monitor_list": profile,
+            "seconds": round(time.monotonic() - started, 1)}

@@ -1,0 +1,180 @@
+"""`make bench` (`python -m bench`): one command, one machine, the real services as separate processes.
+
+Sections (all by default): checker (alone, vs blackbox_exporter and wrk), pipeline (poller → checker →
+ingest → Postgres at fixed loads, and the highest load sustained), api (latency of the monitor list and
+of ticks), soak (failure injection). Each figure is the median of several runs. Prints a table, writes a
+JSON report under .run/bench/, and prints that report's path last. `--quick` (`make bench QUICK=1`) runs
+shorter and fewer windows (about two minutes); the full run says how long it took.
+
+Postgres and Valkey are the bench's own (never the machine's shared servers); the target is a fast local
+HTTP server answering on 1,012 loopback addresses (127.0.0-3.x), so that per-host rate limits do not
+hide the pipeline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import checker, pipeline, report, soak
+from bench.servers import BenchPostgres, BenchRedis
+from bench.target import TargetFarm
+from uptick_devstack.infra import ROOT, free_port
+
+SECTIONS = ("checker", "pipeline", "api", "soak")
+
+
+@dataclass
+class Context:
+    quick: bool
+    out: Path
+    sections: tuple[str, ...]
+    pipeline_load: float
+    checkers: int
+    soak_seconds: int
+    logs: Path = field(init=False)
+    redis: Any = None
+    postgres: Any = None
+    target: Any = None
+
+    def __post_init__(self) -> None:
+        self.logs = self.out / "logs"
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self.started = time.monotonic()
+
+    def say(self, line: str) -> None:
+        print(f"[bench {time.monotonic() - self.started:6.1f}s] {line}", flush=True)
+
+
+def _version(command: list[str]) -> str | None:
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return (done.stdout or done.stderr).strip().splitlines()[0] if (done.stdout or done.stderr) else None
+
+
+def _meta(ctx: Context) -> dict[str, Any]:
+    git = _version(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"])
+    dirty = bool(_version(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"]))
+    return {
+        "quick": ctx.quick, "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "git_commit": git, "git_dirty": dirty, "python": platform.python_version(),
+        "machine": {"cores": os.cpu_count(), "memory_gib": round(os.sysconf("SC_PAGE_SIZE")
+                                                                 * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+                    "kernel": platform.release(), "load_average_at_start": os.getloadavg()},
+        "tools": {"wrk": _version(["wrk", "--version"]),
+                  "blackbox_exporter": _version(["prometheus-blackbox-exporter", "--version"])},
+        "sections": list(ctx.sections),
+    }
+
+
+async def _section(ctx: Context, name: str, result: dict[str, Any], coroutine: Any) -> None:
+    ctx.say(f"{name}…")
+    try:
+        result[name] = await coroutine
+    except Exception as exc:  # noqa: BLE001 - one section failing still leaves the others' figures
+        result[name] = {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
+        ctx.say(f"{name} failed: {result[name]['error']}")
+
+
+async def bench(ctx: Context) -> dict[str, Any]:
+    result: dict[str, Any] = {"meta": _meta(ctx)}
+    if {"checker", "pipeline", "api"} & set(ctx.sections):
+        await _measure(ctx, result)
+    if "soak" in ctx.sections:  # on servers of its own, once the bench's are stopped
+        await _section(ctx, "failure_injection", result, soak.run(ctx))
+    elif ctx.quick:
+        result["failure_injection"] = {"skipped": "QUICK: the soak is part of the full run; its short form is a test"
+                                       " (tests/e2e/test_failure_injection.py, in `make test`)"}
+    return result
+
+
+async def _measure(ctx: Context, result: dict[str, Any]) -> None:
+    ctx.redis, ctx.postgres = BenchRedis(), BenchPostgres()
+    ctx.target = TargetFarm(free_port(), hosts=1012, processes=2)
+    try:
+        ctx.redis.start()
+        ctx.target.start()
+        if "checker" in ctx.sections:
+            await _section(ctx, "checker", result, checker.run(ctx))
+        if {"pipeline", "api"} & set(ctx.sections):
+            await asyncio.to_thread(ctx.postgres.start)
+
+            async def both() -> None:
+                measured, api = await pipeline.run(ctx)
+                if measured is not None:
+                    result["pipeline"] = measured
+                if api is not None:
+                    result["api"] = api
+
+            failed: dict[str, Any] = {}
+            await _section(ctx, "pipeline", failed, both())
+            if "error" in (failed.get("pipeline") or {}):  # it did not get as far as a section of its own
+                result.setdefault("pipeline", failed["pipeline"])
+    finally:
+        ctx.target.stop()
+        ctx.redis.stop()
+        await asyncio.to_thread(ctx.postgres.stop)
+
+
+def _trim_logs(folder: Path, keep: int = 1 << 20) -> None:
+    """The checkers log a line per check: keep the last MiB of each big log, not hundreds of them."""
+    for log in folder.glob("*.log"):
+        size = log.stat().st_size
+        if size > 4 * keep:
+            with log.open("rb") as f:
+                f.seek(size - keep)
+                tail = f.read()
+            log.write_bytes(f"[{size - keep:,} earlier bytes dropped by the bench]\n".encode() + tail)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="about two minutes: shorter, fewer windows")
+    parser.add_argument("--sections", help=f"comma-separated, of {', '.join(SECTIONS)} (default: all; QUICK: all"
+                        " but soak, whose short form `make test` runs)")
+    parser.add_argument("--pipeline-load", type=float, default=3300, help="the fixed offered load (checks/s)")
+    parser.add_argument("--checkers", type=int, default=2, help="checker processes in the pipeline's region")
+    parser.add_argument("--soak-seconds", type=int, default=600, help="faults injected for this long (full run)")
+    parser.add_argument("--out", type=Path, default=ROOT / ".run" / "bench")
+    args = parser.parse_args()
+    default = [s for s in SECTIONS if not (args.quick and s == "soak")]
+    sections = tuple(s.strip() for s in (args.sections or ",".join(default)).split(",") if s.strip())
+    unknown = set(sections) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown sections: {', '.join(sorted(unknown))}")
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    out = args.out / stamp
+    out.mkdir(parents=True, exist_ok=True)
+    ctx = Context(quick=args.quick, out=out, sections=sections, pipeline_load=args.pipeline_load,
+                  checkers=args.checkers, soak_seconds=args.soak_seconds)
+    started = time.monotonic()
+    result = asyncio.run(bench(ctx))
+    result["targets"] = report.targets(result)
+    took = round(time.monotonic() - started, 1)
+    result["meta"]["duration_s"] = took
+    _trim_logs(ctx.logs)
+    path = args.out / f"bench-{stamp}{'-quick' if args.quick else ''}.json"
+    path.write_text(json.dumps(result, indent=1, default=str))
+    (out / "report.json").write_text(json.dumps(result, indent=1, default=str))
+    print()
+    print(report.table(result))
+    print(f"\n{'QUICK run' if args.quick else 'Full run'} took {took:.0f} s "
+          f"({took / 60:.1f} min); profiles and logs: {out}")
+    failed = [name for name, section in result.items() if isinstance(section, dict) and "error" in section]
+    if failed:
+        print(f"sections that failed: {', '.join(failed)}", file=sys.stderr)
+    print(path)
+    sys.exit(1 if failed else 0)
