@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +88,30 @@ async def sign_up_and_log_in(client: httpx.AsyncClient, email: str, password: st
     login = await client.post("/api/auth/login", json={"email": email, "password": password})
     assert login.status_code == 200, login.text
     return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+
+@asynccontextmanager
+async def running_stack(*, database_url: str, redis_url: str, jwt_keys: tuple[Path, Path], folder: Path,
+                        overrides: dict[str, str], regions: tuple[str, ...] = ("eu-west", "us-east"),
+                        ) -> AsyncIterator[Any]:
+    """Every service as its own process (as `make run` starts them), with the test's key pair; its logs are
+    printed when it stops, which pytest shows only for a failed test."""
+    from uptick_devstack.stack import Stack, StackConfig
+
+    keys = folder / "keys"
+    keys.mkdir()
+    shutil.copy(jwt_keys[0], keys / "jwt-private.pem")
+    shutil.copy(jwt_keys[1], keys / "jwt-public.pem")
+    logs = Logs()
+    stack = Stack(StackConfig(database_url=database_url, redis_url=redis_url, keys_dir=keys, regions=regions,
+                              router_port=free_port(), overrides=overrides), logs)
+    stack.logs = logs  # type: ignore[attr-defined]
+    try:
+        await stack.start()
+        yield stack
+    finally:
+        await stack.stop()
+        print(logs.text()[-40000:])
 
 
 # --- Failure injection: private servers to restart, a target on many loopback addresses, the ledger ---
@@ -174,7 +200,7 @@ class PrivatePostgres:
 
 
 async def ledger(redis: Any, regions: tuple[str, ...]) -> Counter[str]:
-    """Every job the poller ever added (nothing trims the job streams yet): job id → times it was added."""
+    """Every job the poller ever added (the tests keep every job: no stream retention): job id → times added."""
     from uptick_common.streams import CheckJob, checks_stream
 
     jobs: Counter[str] = Counter()

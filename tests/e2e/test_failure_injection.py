@@ -17,7 +17,6 @@ import asyncio
 import json
 import os
 import random
-import shutil
 import signal
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -29,20 +28,20 @@ import redis.asyncio as aioredis
 
 from tests.e2e.helpers import (
     FAST,
-    Logs,
     MultiTarget,
     PrivatePostgres,
     backlogs,
     eventually,
     insert_monitors,
     ledger,
+    running_stack,
     sign_up_and_log_in,
     stored_tick_keys,
 )
 from uptick_common.db.engine import create_engine
 from uptick_common.db.migrate import upgrade
-from uptick_devstack.infra import EmbeddedRedis, ensure_database, free_port
-from uptick_devstack.stack import Stack, StackConfig
+from uptick_devstack.infra import EmbeddedRedis, ensure_database
+from uptick_devstack.stack import Stack
 
 REGIONS = ("eu-west", "us-east")
 CHAOS_SECONDS = float(os.environ.get("UPTICK_FAILURE_SECONDS", "35"))
@@ -78,22 +77,13 @@ async def chaos_stack(private_postgres: PrivatePostgres, private_redis: Embedded
     database_url = private_postgres.url("uptick")
     ensure_database(database_url)
     await asyncio.to_thread(upgrade, database_url)
-    keys = tmp_path / "keys"
-    keys.mkdir()
-    shutil.copy(jwt_keys[0], keys / "jwt-private.pem")
-    shutil.copy(jwt_keys[1], keys / "jwt-public.pem")
-    logs = Logs()
-    running = Stack(StackConfig(database_url=database_url, redis_url=private_redis.url, keys_dir=keys,
-                                regions=REGIONS, router_port=free_port(), overrides=FAST), logs)
-    running.logs = logs  # type: ignore[attr-defined]
-    try:
-        await running.start()
-        yield running
-    finally:
-        await running.stop()
-        if folder := os.environ.get("UPTICK_FAILURE_LOGS"):
-            await asyncio.to_thread(Path(folder, "stack.log").write_text, logs.text())
-        print(logs.text()[-40000:])  # pytest shows captured output only when the test failed
+    async with running_stack(database_url=database_url, redis_url=private_redis.url, jwt_keys=jwt_keys,
+                             folder=tmp_path, overrides=FAST, regions=REGIONS) as running:
+        try:
+            yield running
+        finally:
+            if folder := os.environ.get("UPTICK_FAILURE_LOGS"):
+                await asyncio.to_thread(Path(folder, "stack.log").write_text, running.logs.text())
 
 
 class Chaos:
