@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import socket
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
 
 from aiohappyeyeballs import AddrInfoType, SocketFactoryType
@@ -94,6 +95,13 @@ def parse_networks(value: str | Iterable[str | IPNetwork]) -> tuple[IPNetwork, .
     return tuple(networks)
 
 
+# A check parses the same host several times (the redirect guard, the resolver, the rate limiter, the socket
+# factory): both functions below are pure, their results immutable, so they are cached. Bounded: a stream of
+# distinct hosts only evicts older entries.
+_CACHE_SIZE = 4096
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
 def literal_address(host: str) -> IPAddress | None:
     """The address an IP-literal host denotes, however it is spelled; None for a name.
 
@@ -113,7 +121,18 @@ def literal_address(host: str) -> IPAddress | None:
 
 def is_allowed(address: IPAddress | str, allowed_networks: Sequence[IPNetwork] = ()) -> str | None:
     """None when a connection to `address` is allowed, else the reason it is refused."""
-    ip = _plain(ip_address(address)) if isinstance(address, str) else _plain(address)
+    ip = _parsed(address) if isinstance(address, str) else _plain(address)
+    return _verdict(ip, tuple(allowed_networks))
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _parsed(address: str) -> IPAddress:
+    """`ip_address`, strict (a resolver's answers): a ValueError is raised, and not cached."""
+    return _plain(ip_address(address))
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _verdict(ip: IPAddress, allowed_networks: tuple[IPNetwork, ...]) -> str | None:
     if _in_any(ip, allowed_networks):
         return None
     kind, embedded = _embedded_ipv4(ip)

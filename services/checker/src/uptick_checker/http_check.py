@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 
 import aiohttp
 from aiohappyeyeballs import SocketFactoryType
@@ -228,6 +229,7 @@ def _size(count: int) -> str:
     return f"{count} bytes"
 
 
+@lru_cache(maxsize=4096)  # pure, once per check for its log line, and a monitor's URL comes back every interval
 def display_url(url: str) -> str:
     """scheme://host[:port]/path: what a log line may show (no credentials, no query, no fragment)."""
     try:

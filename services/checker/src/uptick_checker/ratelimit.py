@@ -23,6 +23,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from functools import lru_cache
 
 from yarl import URL
 
@@ -73,6 +74,7 @@ class HostRateLimiter:
             del self._next[host]
 
 
+@lru_cache(maxsize=4096)  # pure, and a monitor's URL comes back every interval: parsed once (yarl, ipaddress)
 def host_key(url: str) -> str | None:
     """What a URL's checks are limited by: its host, lowercased, without a trailing dot, an IP literal in
     its plain spelling (`2130706433` is 127.0.0.1); the port is ignored (one machine). None: no valid host."""
