@@ -33,3 +33,31 @@ async def test_jobs_carry_the_check_definition(database_url, redis_url, engine, 
         "method": "POST", "headers": {"X-Token": "s3cret"}, "body": "ping", "expected_status": ["200", "300-399"],
         "follow_redirects": False, "verify_tls": False, "tls_warn_days": 7,
         "assertions": [{"type": "json_path", "path": "status", "op": "==", "value": "UP"}]})
+
+
+def test_a_job_built_as_text_is_the_check_job() -> None:
+    """The poller writes a job's JSON from pieces serialised once (the spec per definition, the rest per
+    monitor): it must be the CheckJob the checker expects, field for field."""
+    import json
+    from datetime import UTC, datetime
+
+    from uptick_poller.schedule import DueMonitor, _spec
+    from uptick_poller.worker import _job_common, _job_json
+
+    spec, spec_json = _spec(json.dumps({
+        "type": "http", "method": "POST", "headers": {"X-Token": "vä\"l"}, "body": "{\"a\": 1}",
+        "follow_redirects": False, "expected_status": ["200", "300-399"], "verify_tls": False,
+        "assertions": [{"type": "json_path", "path": "status", "op": "==", "value": "UP"}], "tls_warn_days": 7}))
+    monitor = DueMonitor(id=42, url="https://exämple.com/a?b=\"c\"", timeout_seconds=7, regions=["eu-west", "us-east"],
+                         due_at=datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC), failing_regions=["us-east"],
+                         spec=spec, spec_json=spec_json)
+    by_hand = DueMonitor(**{**monitor.__dict__, "spec_json": ""})
+    scheduled_ms = int(monitor.due_at.timestamp() * 1000)
+    for region in monitor.regions:
+        expected = CheckJob(job_id=f"42:{region}:{scheduled_ms}", monitor_id=42, region=region,
+                            scheduled_ms=scheduled_ms, url=monitor.url, timeout_seconds=7, spec=spec,
+                            confirm_failure=region == "eu-west")
+        for built in (monitor, by_hand):
+            text = _job_json(built, region, scheduled_ms, _job_common(built, scheduled_ms))
+            assert CheckJob.from_fields({"data": text}) == expected
+            assert json.loads(text) == json.loads(expected.model_dump_json())

@@ -2,49 +2,48 @@
 
 Idempotent: a tick's key is its job (monitor, scheduled time, region), so a redelivered result
 inserts nothing and changes no state. Results of monitors deleted meanwhile are dropped.
+
+The batch reaches Postgres by binary COPY into a temporary table of the connection (emptied at every
+commit), and goes into `ticks` from there in one INSERT: far cheaper per row, for both psycopg and Postgres,
+than the typed arrays of an `unnest` (psycopg dumped those value by value in Python). The touched monitors'
+states are one UPDATE from one JSON parameter (`json_to_recordset`), not one UPDATE per monitor.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, text
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.types import BigInteger, DateTime, Integer, Text
+from sqlalchemy.types import BigInteger
 
-from uptick_common.checks import AssertionResult
 from uptick_common.streams import CheckResult
 from uptick_ingest.state import MonitorState, NewTick, Policy, apply
 
-_PHASES = ("dns_ms", "connect_ms", "tls_ms", "ttfb_ms")
-_INSERT_TICKS = text(
-    """
+# Times travel as ms since the epoch and become timestamps exactly, in Postgres.
+_BATCH_TABLE = """
+    CREATE TEMPORARY TABLE IF NOT EXISTS ingest_batch (
+        monitor_id bigint, scheduled_ms bigint, region text, checked_ms bigint, status text, http_status int,
+        latency_ms int, error text, dns_ms int, connect_ms int, tls_ms int, ttfb_ms int, assertions text
+    ) ON COMMIT DELETE ROWS
+"""
+_BATCH_TYPES = ("int8", "int8", "text", "int8", "text", "int4", "int4", "text", "int4", "int4", "int4", "int4",
+                "text")
+_COPY_BATCH = "COPY ingest_batch FROM STDIN (FORMAT BINARY)"
+_INSERT_TICKS = """
     INSERT INTO ticks (monitor_id, scheduled_at, region, checked_at, status, http_status, latency_ms, error,
                        dns_ms, connect_ms, tls_ms, ttfb_ms, assertions)
-    SELECT t.monitor_id, t.scheduled_at, t.region, t.checked_at, t.status, t.http_status, t.latency_ms, t.error,
+    SELECT t.monitor_id, timestamptz 'epoch' + t.scheduled_ms * interval '1 ms', t.region,
+           timestamptz 'epoch' + t.checked_ms * interval '1 ms', t.status, t.http_status, t.latency_ms, t.error,
            t.dns_ms, t.connect_ms, t.tls_ms, t.ttfb_ms, t.assertions::jsonb
-    FROM unnest(:monitor_id, :scheduled_at, :region, :checked_at, :status, :http_status, :latency_ms, :error,
-                :dns_ms, :connect_ms, :tls_ms, :ttfb_ms, :assertions)
-         AS t(monitor_id, scheduled_at, region, checked_at, status, http_status, latency_ms, error,
-              dns_ms, connect_ms, tls_ms, ttfb_ms, assertions)
+    FROM ingest_batch t
     WHERE EXISTS (SELECT 1 FROM monitors m WHERE m.id = t.monitor_id)
     ON CONFLICT DO NOTHING
     RETURNING monitor_id, region, checked_at, status, latency_ms, error, http_status
-    """
-).bindparams(
-    bindparam("monitor_id", type_=ARRAY(BigInteger)),
-    bindparam("scheduled_at", type_=ARRAY(DateTime(timezone=True))),
-    bindparam("region", type_=ARRAY(Text)),
-    bindparam("checked_at", type_=ARRAY(DateTime(timezone=True))),
-    bindparam("status", type_=ARRAY(Text)),
-    bindparam("http_status", type_=ARRAY(Integer)),
-    bindparam("latency_ms", type_=ARRAY(Integer)),
-    bindparam("error", type_=ARRAY(Text)),
-    *(bindparam(phase, type_=ARRAY(Integer)) for phase in _PHASES),
-    bindparam("assertions", type_=ARRAY(Text)),  # JSON text, cast in the statement
-)
+"""
 
 # Rows first (so that concurrent ingest replicas serialise on them), then locked in id order.
 _ENSURE_STATE_ROWS = text(
@@ -65,38 +64,43 @@ _LOCK_STATE = text(
 ).bindparams(bindparam("ids", type_=ARRAY(BigInteger)))
 _UPDATE_STATE = text(
     """
-    UPDATE monitor_status SET status = :status, last_latency_ms = :last_latency_ms,
-        last_checked_at = :last_checked_at, last_error = :last_error,
-        recent_latencies_ms = :recent_latencies_ms, regions = :regions, failing_since = :failing_since,
-        passing_since = :passing_since, status_changed_at = :status_changed_at, updated_at = now()
-    WHERE monitor_id = :monitor_id
+    UPDATE monitor_status s SET status = u.status, last_latency_ms = u.last_latency_ms,
+        last_checked_at = u.last_checked_at, last_error = u.last_error,
+        recent_latencies_ms = u.recent_latencies_ms, regions = u.regions, failing_since = u.failing_since,
+        passing_since = u.passing_since, status_changed_at = u.status_changed_at, updated_at = now()
+    FROM json_to_recordset(CAST(:states AS json)) AS u(
+        monitor_id bigint, status text, last_latency_ms int, last_checked_at timestamptz, last_error text,
+        recent_latencies_ms int[], regions jsonb, failing_since timestamptz, passing_since timestamptz,
+        status_changed_at timestamptz)
+    WHERE s.monitor_id = u.monitor_id
     """
-).bindparams(bindparam("recent_latencies_ms", type_=ARRAY(Integer)), bindparam("regions", type_=JSONB))
+)
 
 
-def _json(assertions: list[AssertionResult] | None) -> str | None:
-    return None if assertions is None else json.dumps([a.model_dump() for a in assertions])
+def _row(r: CheckResult) -> tuple[Any, ...]:
+    phases = r.phases
+    return (
+        r.monitor_id, r.scheduled_ms, r.region, r.checked_ms, r.status, r.http_status, r.latency_ms, r.error,
+        *((phases.dns_ms, phases.connect_ms, phases.tls_ms, phases.ttfb_ms) if phases else (None,) * 4),
+        None if r.assertions is None else json.dumps([a.model_dump() for a in r.assertions]),
+    )
 
 
-def _ts(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, UTC)
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
 
 
 async def write_batch(conn: AsyncConnection, results: list[CheckResult]) -> int:
     """Store the batch; returns how many ticks were new (the rest were duplicates)."""
-    columns: dict[str, list[object]] = {k: [] for k in (
-        "monitor_id", "scheduled_at", "region", "checked_at", "status", "http_status", "latency_ms", "error",
-        *_PHASES, "assertions")}
-    for r in results:
-        for key, value in (
-            ("monitor_id", r.monitor_id), ("scheduled_at", _ts(r.scheduled_ms)), ("region", r.region),
-            ("checked_at", _ts(r.checked_ms)), ("status", r.status), ("http_status", r.http_status),
-            ("latency_ms", r.latency_ms), ("error", r.error),
-            *((phase, getattr(r.phases, phase) if r.phases else None) for phase in _PHASES),
-            ("assertions", _json(r.assertions)),
-        ):
-            columns[key].append(value)
-    inserted = [NewTick(*row) for row in await conn.execute(_INSERT_TICKS, columns)]
+    raw = (await conn.get_raw_connection()).driver_connection  # the same connection and transaction
+    async with raw.cursor() as cursor:
+        await cursor.execute(_BATCH_TABLE)  # once per connection; then a no-op
+        async with cursor.copy(_COPY_BATCH) as copy:
+            copy.set_types(_BATCH_TYPES)
+            for result in results:
+                await copy.write_row(_row(result))
+        await cursor.execute(_INSERT_TICKS)
+        inserted = [NewTick(*row) for row in await cursor.fetchall()]
     if inserted:
         await _update_states(conn, inserted)
     return len(inserted)
@@ -115,6 +119,14 @@ async def _update_states(conn: AsyncConnection, ticks: list[NewTick]) -> None:
         state = MonitorState(status, latency, checked_at, error, list(recent or []), dict(regions or {}),
                              failing_since, passing_since, changed_at)
         policy = Policy(tuple(monitor_regions), interval, quorum, confirmation, recovery)
-        updates.append({"monitor_id": monitor_id, **apply(state, by_monitor[monitor_id], policy).__dict__})
+        new = apply(state, by_monitor[monitor_id], policy)
+        updates.append({
+            "monitor_id": monitor_id, "status": new.status, "last_latency_ms": new.last_latency_ms,
+            "last_checked_at": _iso(new.last_checked_at), "last_error": new.last_error,
+            "recent_latencies_ms": new.recent_latencies_ms, "regions": new.regions,
+            "failing_since": _iso(new.failing_since), "passing_since": _iso(new.passing_since),
+            "status_changed_at": _iso(new.status_changed_at),
+        })
     if updates:
-        await conn.execute(_UPDATE_STATE, updates)
+        states = json.dumps(updates, separators=(",", ":"))
+        await conn.execute(_UPDATE_STATE, {"states": states})

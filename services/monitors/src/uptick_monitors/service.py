@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Row, Select, delete, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from uptick_common.checks import HEARTBEAT_REGION, CheckSpec
+from uptick_common.checks import HEARTBEAT_REGION, Assertions, CheckSpec, _status_items
 from uptick_common.db.models import Monitor, MonitorStatus, Tick
 from uptick_common.regions import stale_after
 from uptick_monitors.schemas import (
@@ -74,19 +74,91 @@ def _region_status(monitor: Monitor, state: MonitorStatus | None) -> dict[str, R
     return shown
 
 
+# The monitor list reads plain columns (no ORM entities) and builds its answer from them without validating
+# again what the API validated before it was stored: the per-row cost of the dashboard's biggest request.
+_LIST_COLUMNS = (
+    Monitor.id, Monitor.name, Monitor.url, Monitor.interval_seconds, Monitor.timeout_seconds, Monitor.regions,
+    Monitor.paused, Monitor.created_at, Monitor.updated_at, Monitor.quorum, Monitor.confirmation_period_seconds,
+    Monitor.recovery_period_seconds, Monitor.heartbeat_token,
+    Monitor.type, Monitor.method, Monitor.headers, Monitor.body, Monitor.follow_redirects, Monitor.expected_status,
+    Monitor.verify_tls, Monitor.assertions, Monitor.tls_warn_days, Monitor.grace_seconds,
+    MonitorStatus.monitor_id, MonitorStatus.status, MonitorStatus.last_latency_ms, MonitorStatus.last_checked_at,
+    MonitorStatus.last_error, MonitorStatus.recent_latencies_ms, MonitorStatus.regions,
+    MonitorStatus.status_changed_at,
+)
+_ASSERTIONS: TypeAdapter[list[Any]] = TypeAdapter(Assertions)
+_REGION_KEYS = ("latency_ms", "http_status", "error")
+
+
+def _listed(row: Sequence[Any], now: datetime) -> dict[str, Any]:
+    """One monitor of the list as MonitorOut would serialise it (same keys, same order, same values)."""
+    (id_, name, url, interval, timeout, regions, paused, created_at, updated_at, quorum, confirmation, recovery,
+     token, kind, method, headers, body, follow_redirects, expected_status, verify_tls, assertions, warn_days,
+     grace, state_id, status, latency, checked_at, error, recent, region_results, changed_at) = row
+    has_state = state_id is not None
+    shown: dict[str, Any] = {}
+    if has_state and region_results:
+        cutoff = now - stale_after(interval)
+        for region, result in region_results.items():
+            if region in regions:
+                shown[region] = _region_result(result, cutoff)
+    heartbeat = heartbeat_path(token) if token else None
+    return {
+        "type": kind, "method": method, "headers": headers, "body": body, "follow_redirects": follow_redirects,
+        "expected_status": _status_items(expected_status), "verify_tls": verify_tls,
+        "assertions": _ASSERTIONS.dump_python(_ASSERTIONS.validate_python(assertions), mode="json")
+        if assertions else [],
+        "tls_warn_days": warn_days, "grace_seconds": grace,
+        "id": id_, "name": name, "url": heartbeat or url, "interval_seconds": interval, "timeout_seconds": timeout,
+        "regions": regions, "paused": paused, "created_at": created_at, "updated_at": updated_at,
+        "status": "paused" if paused else (status if has_state else "pending"),
+        "last_latency_ms": latency, "last_checked_at": checked_at,
+        "last_error": error if has_state and not paused else None,
+        "recent_latencies_ms": list(recent) if has_state and recent is not None else [],
+        "region_status": shown, "quorum": quorum, "confirmation_period_seconds": confirmation,
+        "recovery_period_seconds": recovery, "status_since": changed_at, "heartbeat_url": heartbeat,
+    }
+
+
+def _region_result(result: dict[str, Any], cutoff: datetime) -> dict[str, Any]:
+    """A region's latest result as RegionStatus serialises it; RegionStatus itself for anything unusual."""
+    try:
+        checked_at = datetime.fromisoformat(result["checked_at"])
+        if result["status"] not in ("up", "down") or checked_at.tzinfo is None:
+            raise ValueError
+        shown = {"status": result["status"], "checked_at": checked_at}
+        for key in _REGION_KEYS:
+            value = result.get(key)
+            if value is not None and not isinstance(value, int if key != "error" else str):
+                raise ValueError
+            shown[key] = value
+    except (KeyError, TypeError, ValueError):
+        status = RegionStatus.model_validate(result)
+        return status.model_copy(update={"stale": status.checked_at < cutoff}).model_dump()
+    shown["stale"] = checked_at < cutoff
+    return shown
+
+
 async def list_page(
     *, session: AsyncSession, user_id: int, limit: int, after_id: int | None
-) -> tuple[list[MonitorOut], int | None]:
+) -> tuple[list[dict[str, Any]], int | None]:
+    """A page of the user's monitors, each a dict of what MonitorOut would hold (serialise with to_json)."""
     # The page of the user's monitors first, then their summaries: joined the other way round, Postgres may
     # walk monitor_status from its start, and the time grows with other users' monitors.
     page = select(Monitor.id).where(Monitor.user_id == user_id).order_by(Monitor.id).limit(limit + 1)
     if after_id is not None:
         page = page.where(Monitor.id > after_id)
     ids = page.subquery()
-    query = _summaries().join(ids, ids.c.id == Monitor.id).order_by(Monitor.id)
+    query = (
+        select(*_LIST_COLUMNS).select_from(Monitor)
+        .join(ids, ids.c.id == Monitor.id)
+        .outerjoin(MonitorStatus, MonitorStatus.monitor_id == Monitor.id)
+        .order_by(Monitor.id)
+    )
     rows = (await session.execute(query)).all()
-    items = [to_out(row) for row in rows[:limit]]
-    return items, (items[-1].id if len(rows) > limit else None)
+    now = datetime.now(UTC)
+    items = [_listed(row, now) for row in rows[:limit]]
+    return items, (items[-1]["id"] if len(rows) > limit else None)
 
 
 async def get(*, session: AsyncSession, user_id: int, monitor_id: int) -> MonitorOut:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 import structlog
 from pydantic import ValidationError
@@ -52,7 +53,7 @@ _CLAIM = text(
         jsonb_build_object('type', m.type, 'method', m.method, 'headers', m.headers, 'body', m.body,
                            'follow_redirects', m.follow_redirects, 'expected_status', m.expected_status,
                            'verify_tls', m.verify_tls, 'assertions', m.assertions,
-                           'tls_warn_days', m.tls_warn_days) AS spec
+                           'tls_warn_days', m.tls_warn_days)::text AS spec
     """
 )
 
@@ -70,6 +71,15 @@ class DueMonitor:
     interval_seconds: int = 0
     grace_seconds: int = 0
     spec: CheckSpec = field(default_factory=CheckSpec)
+    spec_json: str = ""  # the spec as a job carries it (CheckSpec's JSON); "" for one built by hand
+
+
+@lru_cache(maxsize=4096)
+def _spec(text: str) -> tuple[CheckSpec, str]:
+    """A definition validated and serialised once: most monitors share a few (Postgres prints jsonb one way
+    only, so equal definitions are equal text). An invalid one raises, and is not cached."""
+    spec = CheckSpec.model_validate_json(text)
+    return spec, spec.model_dump_json()
 
 
 async def claim_due(conn: AsyncConnection, limit: int) -> list[DueMonitor]:
@@ -78,7 +88,8 @@ async def claim_due(conn: AsyncConnection, limit: int) -> list[DueMonitor]:
     due = []
     for *columns, spec in await conn.execute(_CLAIM, {"limit": limit}):
         try:
-            due.append(DueMonitor(*columns, spec=CheckSpec.model_validate(spec)))
+            checked, spec_json = _spec(spec)
+            due.append(DueMonitor(*columns, spec=checked, spec_json=spec_json))
         except ValidationError as exc:
             log.error("monitor not scheduled: its check definition is invalid", monitor_id=columns[0],
                       problems=exc.error_count())

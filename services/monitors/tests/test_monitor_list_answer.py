@@ -1,0 +1,72 @@
+"""The monitor list builds its answer from plain rows without validating them again: it must say exactly
+what MonitorOut, built and validated from the same rows, says."""
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+
+from uptick_common.db.engine import sqlalchemy_url
+from uptick_common.db.models import Monitor, MonitorStatus
+from uptick_monitors import service
+from uptick_monitors.schemas import MonitorPage
+
+
+async def test_list_answer_is_monitor_out(api: httpx.AsyncClient, make_user, database_url: str) -> None:
+    alice = await make_user("alice@example.com")
+    bodies = [
+        {"url": "https://example.com/a", "headers": {"X-Token": "é secret"}, "method": "post", "body": "{}",
+         "expected_status": [200, "300 - 302"], "quorum": 1, "confirmation_period_seconds": 30,
+         "assertions": ["[BODY].data.items[0].status == UP", {"type": "status", "op": "in", "value": [200, 201]},
+                        {"type": "response_time", "op": "<", "value": 500}]},
+        {"url": "tcp://db.example.com:5432", "type": "tcp", "regions": ["us-east"], "interval_seconds": 30},
+        {"type": "heartbeat", "grace_seconds": 60},
+        {"url": "https://example.com/paused", "paused": True},
+        {"url": "https://example.com/pending"},
+        {"url": "https://example.com/odd", "interval_seconds": 60},
+    ]
+    ids = []
+    for body in bodies:
+        answer = await api.post("/api/monitors", headers=alice, json=body)
+        assert answer.status_code == 201, answer.text
+        ids.append(answer.json()["id"])
+    now = datetime.now(UTC)
+    fresh, stale = now.isoformat(), (now - timedelta(hours=1)).isoformat()
+    regions = {
+        ids[0]: {"eu-west": {"status": "down", "checked_at": fresh, "latency_ms": None, "http_status": 503,
+                             "error": "HTTP 503"},
+                 "us-east": {"status": "up", "checked_at": stale, "latency_ms": 12, "http_status": 200,
+                             "error": None},
+                 "ap-south": {"status": "up", "checked_at": fresh}},  # no longer one of its regions
+        ids[1]: {"us-east": {"status": "up", "checked_at": fresh.replace("+00:00", "Z"), "latency_ms": 3}},
+        ids[2]: {"push": {"status": "up", "checked_at": fresh, "latency_ms": None, "http_status": None,
+                          "error": None, "extra": 1}},
+        ids[3]: {"eu-west": {"status": "down", "checked_at": fresh, "error": "timeout"}},
+        ids[5]: {"eu-west": {"status": "up", "checked_at": "2026-01-02 03:04:05.5+01:00", "latency_ms": 7}},
+    }
+    engine = create_async_engine(sqlalchemy_url(database_url))
+    try:
+        async with engine.begin() as conn:
+            for monitor_id, results in regions.items():
+                await conn.execute(text(
+                    "INSERT INTO monitor_status (monitor_id, status, last_latency_ms, last_checked_at, last_error,"
+                    " recent_latencies_ms, regions, status_changed_at) VALUES (:m, 'down', 12, now(), 'HTTP 503',"
+                    " '{40,41}', CAST(:r AS jsonb), now() - interval '1 minute')"),
+                    {"m": monitor_id, "r": json.dumps(results)})
+        listing = await api.get("/api/monitors", headers=alice)
+        assert listing.status_code == 200
+        assert listing.headers["content-type"] == "application/json"
+        async with AsyncSession(engine) as session:
+            rows = (await session.execute(
+                select(Monitor, MonitorStatus).outerjoin(MonitorStatus, MonitorStatus.monitor_id == Monitor.id)
+                .where(Monitor.id.in_(ids)).order_by(Monitor.id))).all()
+    finally:
+        await engine.dispose()
+    expected = MonitorPage(items=[service.to_out(row) for row in rows], next_cursor=None)
+    got = listing.json()
+    assert [m["region_status"] for m in got["items"]][:2] != [{}, {}]
+    # stale depends on the clock: equal as long as both were computed within the same hour
+    assert got == json.loads(expected.model_dump_json())
+    assert listing.content == expected.model_dump_json().encode()
