@@ -48,7 +48,7 @@ _NOT_JSON: Any = object()
 _STATUS_ITEM = re.compile(r"([1-5]\d\d)(?:\s*-\s*([1-5]\d\d))?")
 
 
-def _status_items(items: Sequence[int | str]) -> list[str]:
+def status_items(items: Sequence[int | str]) -> list[str]:
     """`[200, "300-399"]` → `["200", "300-399"]`; anything else is a ValueError that says why."""
     normal = []
     for item in items:
@@ -100,7 +100,7 @@ def _request_headers(headers: dict[str, str]) -> dict[str, str]:
     return headers
 
 
-StatusCodes = Annotated[list[int | str], Field(min_length=1, max_length=32), AfterValidator(_status_items)]
+StatusCodes = Annotated[list[int | str], Field(min_length=1, max_length=32), AfterValidator(status_items)]
 RequestHeaders = Annotated[dict[str, str], AfterValidator(_request_headers)]
 RequestBody = Annotated[str, StringConstraints(max_length=MAX_BODY_CHARS, strip_whitespace=False)]
 HttpMethod = Annotated[Method, BeforeValidator(lambda v: v.upper() if isinstance(v, str) else v)]
@@ -300,7 +300,7 @@ class StatusAssertion(_Assertion):
         if self.op in ("in", "not_in"):
             if not isinstance(self.value, list) or not 1 <= len(self.value) <= 32:
                 raise ValueError(f"{self.op} takes a list of 1 to 32 codes or ranges such as 200-299")
-            self.value = list(_status_items(self.value))
+            self.value = list(status_items(self.value))
         elif not isinstance(self.value, int) or not 100 <= self.value <= 599:
             raise ValueError(f"{self.op} takes one status code (100-599)")
         return self

@@ -12,7 +12,7 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Row, Select, delete, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from uptick_common.checks import HEARTBEAT_REGION, Assertions, CheckSpec, _status_items
+from uptick_common.checks import HEARTBEAT_REGION, Assertions, CheckSpec, status_items
 from uptick_common.db.models import Monitor, MonitorStatus, Tick
 from uptick_common.regions import stale_after
 from uptick_monitors.schemas import (
@@ -105,7 +105,7 @@ def _listed(row: Sequence[Any], now: datetime) -> dict[str, Any]:
     heartbeat = heartbeat_path(token) if token else None
     return {
         "type": kind, "method": method, "headers": headers, "body": body, "follow_redirects": follow_redirects,
-        "expected_status": _status_items(expected_status), "verify_tls": verify_tls,
+        "expected_status": status_items(expected_status), "verify_tls": verify_tls,
         "assertions": _ASSERTIONS.dump_python(_ASSERTIONS.validate_python(assertions), mode="json")
         if assertions else [],
         "tls_warn_days": warn_days, "grace_seconds": grace,
