@@ -1,34 +1,45 @@
 """One HTTP(S) check of one URL: one deadline for all of it, a new connection, redirects followed by hand.
 
-Redirects are followed here rather than by aiohttp so that every hop is validated before it is
-requested: its scheme, and its host when that is an IP literal (aiohttp resolves names through
-`GuardedResolver` but connects to literals directly). The connector's socket factory refuses any
-disallowed address again, just before a socket would exist, so a refused address receives no packet.
+Each request is one connection of its own (connect.py, through the target guard) read by aiohttp's
+response protocol (its llhttp parser, decompression and body stream; wire.py bounds what it may
+receive). aiohttp's `ClientSession` and connector are not used: they cost several times the rest of a
+check (connection pooling, tracing, a request object per hop) for features a check never uses.
+
+Redirects are followed here, every hop validated before it is requested: its scheme, and its host when
+that is an IP literal; a name is resolved by the guarded resolver, and the connector refuses any
+disallowed address again just before a socket would exist, so a refused address receives no packet.
 
 A monitor's `CheckSpec` sets the request (method, headers, body, TLS verification, whether redirects are
 followed) and what is up: the final status among `expected_status`, and every assertion holding. The
 body is read once, within the size limit, and searched as it arrives (checks.BodyScan); it is kept only
 when a JSON path must be read. A user's request headers are sent on redirects to the same host only.
-`tcp` and `tls` monitors are checked by socket_check.py, through the same guard.
+`tcp` and `tls` monitors are checked by socket_check.py, through the same connector.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import ssl
+from base64 import b64encode
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
+from functools import lru_cache, partial
+from http.cookies import CookieError, SimpleCookie
 
 import aiohttp
-from aiohappyeyeballs import SocketFactoryType
+from aiohttp.client_proto import ResponseHandler
+from aiohttp.http_parser import RawResponseMessage
 from aiohttp.resolver import AsyncResolver
+from aiohttp.streams import StreamReader
 from yarl import URL
 
-from uptick_checker import phases, wire
+from uptick_checker import phases
+from uptick_checker.connect import Connector
 from uptick_checker.outcome import Outcome
 from uptick_checker.phases import Timeline
 from uptick_checker.reasons import CheckFailed, describe
 from uptick_checker.socket_check import check_socket, days_left
+from uptick_checker.wire import HEAD_ALLOWANCE, BoundedResponseHandler
 from uptick_common import netguard
 from uptick_common.checks import (
     DEFAULT_STATUS,
@@ -46,20 +57,19 @@ USER_AGENT = "Uptick/0.1 (uptime monitor)"
 MAX_REDIRECTS = 10
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _PLAIN_GET = CheckSpec()
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})  # a request without a body says so: Content-Length: 0
 
 
 class HttpChecker:
-    """Checks URLs through one shared session; every check still opens a connection of its own."""
+    """Checks URLs; every check opens connections of its own, and nothing is shared between checks."""
 
-    def __init__(self, session: aiohttp.ClientSession, resolver: netguard.GuardedResolver, *,
-                 allowed_networks: Sequence[netguard.IPNetwork], max_body_bytes: int,
-                 sockets: SocketFactoryType, tls_contexts: dict[bool, ssl.SSLContext]) -> None:
-        self._session = session
-        self._resolver = resolver
-        self._allowed = tuple(allowed_networks)
+    def __init__(self, connector: Connector, *, max_body_bytes: int, tls_contexts: dict[bool, ssl.SSLContext]) -> None:
+        self._connector = connector
         self._max_body_bytes = max_body_bytes
-        self._sockets = sockets
         self._tls = tls_contexts  # verify_tls → context
+        self._handler = partial(BoundedResponseHandler, max_bytes=max_body_bytes + HEAD_ALLOWANCE,
+                                too_large=f"response body larger than {_size(max_body_bytes)}")
 
     @classmethod
     async def open(cls, *, allowed_networks: Sequence[netguard.IPNetwork] = (),
@@ -67,38 +77,17 @@ class HttpChecker:
         """`ssl_context`: the trust store to verify certificates with (default: the system's)."""
         allowed = tuple(allowed_networks)
         resolver = netguard.GuardedResolver(AsyncResolver(), allowed)  # c-ares: no thread per lookup
-        sockets = phases.timed_sockets(netguard.socket_factory(allowed))
         tls_contexts = {True: phases.timed_tls(ssl_context or _tls_context(verify=True)),
                         False: phases.timed_tls(_tls_context(verify=False))}
-        connector = aiohttp.TCPConnector(
-            force_close=True,  # a fresh connection per check: what a visitor would go through
-            limit=0,  # the worker's concurrency is the only bound
-            resolver=resolver,
-            socket_factory=sockets,
-            ssl=tls_contexts[True],
-        )
-        wire.bound(connector, max_bytes=max_body_bytes + wire.HEAD_ALLOWANCE,  # no target makes us work for it
-                   too_large=f"response body larger than {_size(max_body_bytes)}")
-        session = aiohttp.ClientSession(
-            connector=connector,
-            timeout=aiohttp.ClientTimeout(),  # no aiohttp timeouts: one deadline per check, set by check()
-            cookie_jar=aiohttp.DummyCookieJar(),  # never share cookies between monitors
-            headers={"User-Agent": USER_AGENT},
-            trust_env=False,  # no proxy from the environment: connect where the guard looked
-            trace_configs=[phases.trace_config()],
-        )
-        return cls(session, resolver, allowed_networks=allowed, max_body_bytes=max_body_bytes, sockets=sockets,
-                   tls_contexts=tls_contexts)
+        return cls(Connector(resolver, allowed), max_body_bytes=max_body_bytes, tls_contexts=tls_contexts)
 
     async def close(self) -> None:
-        await self._session.close()
-        await self._resolver.close()  # a resolver passed in is not closed by the connector
+        await self._connector.close()
 
     async def check(self, url: str, timeout_seconds: float, spec: CheckSpec = _PLAIN_GET) -> Outcome:
         """Never raises for anything the target does: a failure is a `down` outcome with a reason."""
         if spec.type != "http":
-            return await check_socket(url, timeout_seconds, spec, resolver=self._resolver, sockets=self._sockets,
-                                      tls_contexts=self._tls)
+            return await check_socket(url, timeout_seconds, spec, connector=self._connector, tls_contexts=self._tls)
         timeline = Timeline()
         token = timeline.track()
         deadline = asyncio.timeout(timeout_seconds)
@@ -122,69 +111,146 @@ class HttpChecker:
 
     async def _fetch(self, target: str, spec: CheckSpec, timeline: Timeline) -> Observed:
         """The final response after following redirects; every hop is validated before it is requested."""
-        try:
-            url = URL(target)
-        except ValueError as exc:
-            raise CheckFailed("invalid URL") from exc
+        url = _parsed(target)
         method, body, headers = spec.method, spec.body, spec.headers
-        tls = True if spec.verify_tls else self._tls[False]  # True: the connector's verifying context
         jar: aiohttp.CookieJar | None = None  # cookies set during this check's redirects only
         for _hop in range(MAX_REDIRECTS + 1):
             self._validate(url)
-            cookies = jar.filter_cookies(url) if jar is not None else None
-            async with self._session.request(method, url, headers=headers, data=body, allow_redirects=False,
-                                             cookies=cookies, ssl=tls, trace_request_ctx=timeline) as response:
+            cookie = _cookie_header(jar, url)
+            handler = await self._connect(url, spec.verify_tls, timeline)
+            try:
+                handler.transport.write(_request(method, url, headers, body, cookie))  # type: ignore[union-attr]
+                message, payload = await _response(handler)
                 timeline.first_byte()
-                redirected = spec.follow_redirects and response.status in _REDIRECTS
-                location = response.headers.get("Location") if redirected else None
+                redirected = spec.follow_redirects and message.code in _REDIRECTS
+                location = message.headers.get("Location") if redirected else None
                 if location is None:
-                    return await self._observe(response, spec, timeline)
-                if response.cookies:
-                    jar = jar or aiohttp.CookieJar(unsafe=True)
-                    jar.update_cookies(response.cookies, response.url)
+                    return await self._observe(handler, message, payload, method, spec)
+                jar = _keep_cookies(jar, message, url)
+            finally:
+                handler.close()
             try:
                 next_url = url.join(URL(location))
             except ValueError as exc:
                 raise CheckFailed("invalid redirect location") from exc
-            method, body = _redirected_request(response.status, method, body)
+            method, body = _redirected_request(message.code, method, body)
             headers = headers if next_url.host == url.host else {}  # a user's credentials stay with their host
             url = next_url
         raise CheckFailed("too many redirects")
 
-    async def _observe(self, response: aiohttp.ClientResponse, spec: CheckSpec, timeline: Timeline) -> Observed:
+    async def _connect(self, url: URL, verify_tls: bool, timeline: Timeline) -> ResponseHandler:
+        tls = self._tls[verify_tls] if url.scheme == "https" else None
+        port = url.port or _DEFAULT_PORTS[url.scheme]
+        _, handler = await self._connector.open(url.raw_host or "", port, self._handler, timeline, tls=tls)
+        return handler
+
+    async def _observe(self, handler: ResponseHandler, message: RawResponseMessage, payload: StreamReader,
+                       method: str, spec: CheckSpec) -> Observed:
         """What the assertions are judged on: status, headers, the body as it is read, the certificate."""
         cert_days: float | None = None
-        if timeline.tls_object is not None and any(isinstance(a, CertExpiryAssertion) for a in spec.assertions):
-            der = timeline.tls_object.getpeercert(binary_form=True)
+        if any(isinstance(a, CertExpiryAssertion) for a in spec.assertions):
+            tls_object = handler.transport.get_extra_info("ssl_object") if handler.transport else None
+            der = tls_object.getpeercert(binary_form=True) if tls_object is not None else None
             cert_days = days_left(der) if der else None
         scan = BodyScan(spec.assertions)
-        if response.method != "HEAD":  # a HEAD answer's Content-Length describes a body never sent
-            await self._read_body(response, scan)
-        headers = _joined(response.headers) if any(isinstance(a, HeaderAssertion) for a in spec.assertions) else {}
-        return Observed(latency_ms=0, status=response.status, headers=headers, body=scan, cert_days_left=cert_days)
+        if method != "HEAD":  # a HEAD answer's Content-Length describes a body never sent
+            await self._read_body(message, payload, scan)
+        headers = _joined(message.headers) if any(isinstance(a, HeaderAssertion) for a in spec.assertions) else {}
+        return Observed(latency_ms=0, status=message.code, headers=headers, body=scan, cert_days_left=cert_days)
 
     def _validate(self, url: URL) -> None:
-        if url.scheme not in ("http", "https"):
+        if url.scheme not in _DEFAULT_PORTS:
             raise CheckFailed(f"unsupported URL scheme {url.scheme!r}" if url.scheme else "invalid URL")
-        if not url.host:
+        if not url.raw_host:
             raise CheckFailed("invalid URL: no host")
-        address = netguard.literal_address(url.host)
-        if address is not None and (reason := netguard.is_allowed(address, self._allowed)):
-            raise CheckFailed(reason)
+        literal = self._connector.literal(url.raw_host)
+        if literal is not None and literal.refused:
+            raise CheckFailed(literal.refused)
 
-    async def _read_body(self, response: aiohttp.ClientResponse, scan: BodyScan) -> None:
+    async def _read_body(self, message: RawResponseMessage, payload: StreamReader, scan: BodyScan) -> None:
         """Read the body into `scan` (which keeps only what the assertions need): a slow one counts against
         the deadline; one longer than `max_body_bytes` (decompressed), or without end, is not read further
         and the check is down."""
         limit = self._max_body_bytes
-        if response.content_length is not None and response.content_length > limit:
+        length = message.headers.get("Content-Length", "")
+        if length.isdigit() and int(length) > limit:
             raise CheckFailed(f"response body larger than {_size(limit)}")  # said up front: read none of it
         remaining = limit
-        while chunk := await response.content.readany():
+        while chunk := await payload.readany():
             remaining -= len(chunk)
             if remaining < 0:
                 raise CheckFailed(f"response body larger than {_size(limit)}")
             scan.feed(chunk)
+
+
+# What the monitors API stores (pydantic's normalised URL): ASCII, percent-encoded, nothing to normalise.
+_ENCODED_URL = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
+
+
+@lru_cache(maxsize=4096)  # pure, and a monitor's URL comes back every interval
+def _parsed(target: str) -> URL:
+    """An already-encoded URL is taken as it is (a third of the cost: yarl parses an IP-literal host with
+    `ipaddress` otherwise); anything else is normalised by yarl."""
+    try:
+        url = URL(target, encoded=True) if _ENCODED_URL.fullmatch(target) else URL(target)
+        url.port  # noqa: B018 - a bad port is a bad URL, said now rather than when connecting
+    except ValueError as exc:
+        raise CheckFailed("invalid URL") from exc
+    return url
+
+
+def _request(method: str, url: URL, headers: Mapping[str, str], body: str | None, cookie: str | None) -> bytes:
+    """The request's bytes, as aiohttp's client would send them, always with `Connection: close`."""
+    given = {name.lower() for name in headers}
+    lines = [f"{method} {url.raw_path_qs or '/'} HTTP/1.1"]
+    defaults = (("Host", url.host_port_subcomponent), ("User-Agent", USER_AGENT), ("Accept", "*/*"),
+                ("Accept-Encoding", "gzip, deflate"))
+    lines += [f"{name}: {value}" for name, value in defaults if name.lower() not in given]
+    if url.raw_user is not None and "authorization" not in given:  # http://user:password@host/: Basic
+        credentials = f"{url.user or ''}:{url.password or ''}".encode()
+        lines.append(f"Authorization: Basic {b64encode(credentials).decode()}")
+    if cookie:
+        lines.append(f"Cookie: {cookie}")
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    encoded = body.encode() if body is not None else None
+    if encoded is not None and "content-type" not in given:
+        lines.append("Content-Type: text/plain; charset=utf-8")
+    if encoded is not None or method in _WITH_BODY:
+        lines.append(f"Content-Length: {len(encoded or b'')}")
+    lines.append("Connection: close")
+    return "\r\n".join(lines).encode() + b"\r\n\r\n" + (encoded or b"")
+
+
+async def _response(handler: ResponseHandler) -> tuple[RawResponseMessage, StreamReader]:
+    """The final response head and its body stream: interim (1xx) answers are skipped (wire.py bounds
+    how many), 101 excepted, which is final."""
+    handler.set_response_params(read_until_eof=True)  # as aiohttp's client: no length → until the close
+    while True:
+        message, payload = await handler.read()
+        if not (100 <= message.code < 200) or message.code == 101:
+            return message, payload
+
+
+def _cookie_header(jar: aiohttp.CookieJar | None, url: URL) -> str | None:
+    if jar is None:
+        return None
+    cookies = jar.filter_cookies(url)
+    return "; ".join(f"{morsel.key}={morsel.coded_value}" for morsel in cookies.values()) or None
+
+
+def _keep_cookies(jar: aiohttp.CookieJar | None, message: RawResponseMessage, url: URL) -> aiohttp.CookieJar | None:
+    """Cookies set by a redirect, kept for the next hops of this check only."""
+    cookies: SimpleCookie = SimpleCookie()
+    for header in message.headers.getall("Set-Cookie", ()):
+        try:
+            cookies.load(header)
+        except CookieError:
+            continue  # as a browser: a malformed cookie is ignored
+    if not cookies:
+        return jar
+    jar = jar or aiohttp.CookieJar(unsafe=True)
+    jar.update_cookies(cookies, url)
+    return jar
 
 
 def _status_error(status: int, expected: Sequence[str]) -> str | None:

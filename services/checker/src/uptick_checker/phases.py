@@ -1,24 +1,19 @@
 """Where the time of a check goes: DNS lookup, TCP connect, TLS handshake, first byte, total.
 
-aiohttp's trace signals (a `TraceConfig`) tell when a name lookup starts and ends and when a connection
-is ready, but not where the TCP connect ends and the TLS handshake begins. Two hooks tell that: the
-connector's socket factory (a TCP connect starts when its socket is made) and the TLS context's
-`wrap_bio` (a handshake starts when its TLS object is made, right after the TCP connect). Neither hook
-knows which check it serves, so each check's `Timeline` is found through a context variable, set by the
-task that runs the check. The TLS object is kept too: it holds the peer's certificate.
+The connector (connect.py) marks the lookup, the start of the TCP connect and the connection being
+ready. Where the TCP connect ends and the TLS handshake begins, only the TLS context knows: its
+`wrap_bio` makes the handshake's TLS object right after the TCP connect. It does not know which check
+it serves, so each check's `Timeline` is found through a context variable, set by the task that runs
+the check.
 """
 
 from __future__ import annotations
 
 import ssl
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from contextvars import ContextVar, Token
-from types import SimpleNamespace
 from typing import Any
-
-import aiohttp
-from aiohappyeyeballs import AddrInfoType, SocketFactoryType
 
 from uptick_common.streams import Phases
 
@@ -30,7 +25,6 @@ class Timeline:
 
     def __init__(self) -> None:
         self.started = time.perf_counter()
-        self.tls_object: ssl.SSLObject | None = None  # of the latest connection
         self._dns: float | None = None  # seconds spent, None while it has not happened
         self._connect: float | None = None
         self._tls: float | None = None
@@ -50,18 +44,17 @@ class Timeline:
     def dns_started(self) -> None:
         self._dns_at = time.perf_counter()
 
-    def dns_ended(self, *, cached: bool = False) -> None:
-        spent = 0.0 if cached or self._dns_at is None else time.perf_counter() - self._dns_at
+    def dns_ended(self) -> None:
+        spent = 0.0 if self._dns_at is None else time.perf_counter() - self._dns_at
         self._dns = (self._dns or 0.0) + spent
         self._dns_at = None
 
     def socket_made(self) -> None:
         if self._socket_at is None:  # the first attempt of a connection (happy eyeballs may make more)
             self._socket_at = time.perf_counter()
-            self.tls_object = None
 
-    def tls_started(self, tls_object: ssl.SSLObject) -> None:
-        self._tls_at, self.tls_object = time.perf_counter(), tls_object
+    def tls_started(self) -> None:
+        self._tls_at = time.perf_counter()
 
     def connected(self) -> None:
         """The connection is ready (after its TLS handshake, if any)."""
@@ -81,24 +74,12 @@ class Timeline:
         return round((time.perf_counter() - self.started) * 1000)
 
     def phases(self) -> Phases:
-        return Phases(dns_ms=_ms(self._dns), connect_ms=_ms(self._connect), tls_ms=_ms(self._tls),
-                      ttfb_ms=_ms(self._ttfb))
+        return Phases.model_construct(dns_ms=_ms(self._dns), connect_ms=_ms(self._connect),  # ints: valid
+                                      tls_ms=_ms(self._tls), ttfb_ms=_ms(self._ttfb))
 
 
 def _ms(seconds: float | None) -> int | None:
     return None if seconds is None else round(seconds * 1000)
-
-
-def timed_sockets(make: SocketFactoryType) -> SocketFactoryType:
-    """A socket factory that also marks, on the running check's timeline, when its TCP connect starts."""
-
-    def create(addr_info: AddrInfoType) -> Any:
-        sock = make(addr_info)
-        if (timeline := _CURRENT.get()) is not None:
-            timeline.socket_made()
-        return sock
-
-    return create
 
 
 def timed_tls(context: ssl.SSLContext) -> ssl.SSLContext:
@@ -108,26 +89,8 @@ def timed_tls(context: ssl.SSLContext) -> ssl.SSLContext:
     def timed_wrap_bio(*args: Any, **kwargs: Any) -> ssl.SSLObject:
         tls_object = wrap_bio(*args, **kwargs)
         if (timeline := _CURRENT.get()) is not None:
-            timeline.tls_started(tls_object)
+            timeline.tls_started()
         return tls_object
 
     context.wrap_bio = timed_wrap_bio  # type: ignore[method-assign]
     return context
-
-
-def trace_config() -> aiohttp.TraceConfig:
-    """DNS and connection-ready signals onto the `Timeline` passed as a request's `trace_request_ctx`."""
-    config = aiohttp.TraceConfig()
-    config.on_dns_resolvehost_start.append(_signal(Timeline.dns_started))
-    config.on_dns_resolvehost_end.append(_signal(Timeline.dns_ended))
-    config.on_dns_cache_hit.append(_signal(lambda timeline: timeline.dns_ended(cached=True)))
-    config.on_connection_create_end.append(_signal(Timeline.connected))
-    return config
-
-
-def _signal(action: Callable[[Timeline], None]) -> Callable[..., Awaitable[None]]:
-    async def handler(_: aiohttp.ClientSession, ctx: SimpleNamespace, __: object) -> None:
-        if isinstance(ctx.trace_request_ctx, Timeline):
-            action(ctx.trace_request_ctx)
-
-    return handler

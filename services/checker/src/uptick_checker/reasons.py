@@ -7,7 +7,7 @@ import ssl
 from typing import TypeVar
 
 import aiohttp
-from aiohttp.http_exceptions import BadStatusLine, InvalidHeader, LineTooLong
+from aiohttp.http_exceptions import BadStatusLine, HttpProcessingError, InvalidHeader, LineTooLong
 
 from uptick_common.netguard import TargetRefused
 
@@ -44,6 +44,8 @@ def describe(exc: BaseException) -> str:
         case aiohttp.ClientConnectorDNSError():
             detail = exc.os_error.strerror or ""
             return f"DNS lookup failed ({detail.lower()})" if detail else "DNS lookup failed"
+        case ssl.SSLCertVerificationError():
+            return f"TLS certificate verify failed: {str(exc.verify_message).rstrip('.')}"
         case aiohttp.ClientSSLError() | ssl.SSLError():
             error = exc.os_error if isinstance(exc, aiohttp.ClientSSLError) else exc
             reason = getattr(error, "reason", None)  # OpenSSL's WRONG_VERSION_NUMBER → wrong version number
@@ -56,7 +58,7 @@ def describe(exc: BaseException) -> str:
             return "response body incomplete or malformed"
         case aiohttp.InvalidURL():
             return "invalid URL"
-        case aiohttp.ClientResponseError():
+        case aiohttp.ClientResponseError() | HttpProcessingError():  # the parser's verdict, raw or wrapped
             return f"invalid HTTP response: {_parse_error(exc)}"
         case OSError():
             return _os_reason(exc)
@@ -71,7 +73,7 @@ _PARSE_ERRORS: tuple[tuple[type[Exception], str], ...] = (
 )
 
 
-def _parse_error(exc: aiohttp.ClientResponseError) -> str:
+def _parse_error(exc: aiohttp.ClientResponseError | HttpProcessingError) -> str:
     for kind, reason in _PARSE_ERRORS:
         if _cause(exc, kind) is not None:
             return reason

@@ -8,17 +8,15 @@ and a body in one-byte chunks, each a Python call (2 s of CPU to decode 1 MiB). 
 - after `MAX_INTERIM` interim responses (a real server sends one or two: 100 Continue, 103 Early Hints);
 - once it has received more bytes than the body limit plus `HEAD_ALLOWANCE`, framing included.
 
-The connector's protocol factory is aiohttp's private `_factory`: the one place every response passes
-through. `bound()` checks that it is there, so that an aiohttp without it fails at start, not silently.
+Every connection of an HTTP check is read by a `BoundedResponseHandler`: aiohttp's response protocol
+(its llhttp parser, decompression and body stream) with these two bounds.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 from typing import Any
 
-import aiohttp
 from aiohttp.client_proto import ResponseHandler
 
 from uptick_checker.reasons import CheckFailed
@@ -32,8 +30,8 @@ class ResponseRefused(CheckFailed):
 
 
 class BoundedResponseHandler(ResponseHandler):
-    def __init__(self, loop: asyncio.AbstractEventLoop, *, max_bytes: int, too_large: str) -> None:
-        super().__init__(loop)
+    def __init__(self, *, max_bytes: int, too_large: str) -> None:
+        super().__init__(asyncio.get_running_loop())
         self._left = max_bytes
         self._too_large = too_large
         self._interim = 0
@@ -70,12 +68,3 @@ class BoundedResponseHandler(ResponseHandler):
         self.set_exception(error)
         if self.transport is not None:
             self.transport.close()
-
-
-def bound(connector: aiohttp.TCPConnector, *, max_bytes: int, too_large: str) -> None:
-    """Make every connection of `connector` a `BoundedResponseHandler`."""
-    if not isinstance(getattr(connector, "_factory", None), functools.partial):
-        raise RuntimeError("aiohttp's connector has no protocol factory to bound: check uptick_checker/wire.py")
-    connector._factory = functools.partial(  # type: ignore[assignment]
-        BoundedResponseHandler, loop=asyncio.get_running_loop(), max_bytes=max_bytes, too_large=too_large
-    )

@@ -61,6 +61,7 @@ class Checker:
         self._lateness = SCHEDULING_LATENESS.labels(region)
         self._limiter = HostRateLimiter(settings.host_rate_per_second, settings.host_burst, settings.host_max_wait)
         self._over_rate = CHECKS_OVER_HOST_RATE.labels(region)
+        self._log_up_checks = settings.log_level.lower() == "debug"
 
     @classmethod
     async def create(cls, settings: CheckerSettings) -> Checker:
@@ -173,10 +174,12 @@ class Checker:
             outcome = await self._recheck(job, timeout, outcome)
         self._duration.observe(outcome.latency_ms / 1000)
         self._counted[outcome.status].inc()
-        log.info("check", monitor_id=job.monitor_id, region=job.region, job_id=job.job_id,
-                 stream_id=delivery.id, target=display_url(job.url), status=outcome.status,
-                 http_status=outcome.http_status, latency_ms=outcome.latency_ms, error=outcome.error)
-        result = CheckResult(
+        if outcome.status == "down" or self._log_up_checks:  # thousands a second: an up check is a debug line
+            (log.info if outcome.status == "down" else log.debug)(
+                "check", monitor_id=job.monitor_id, region=job.region, job_id=job.job_id, stream_id=delivery.id,
+                target=display_url(job.url), status=outcome.status, http_status=outcome.http_status,
+                latency_ms=outcome.latency_ms, error=outcome.error)
+        result = CheckResult.model_construct(  # made of values already valid: not validated again
             job_id=job.job_id, monitor_id=job.monitor_id, region=job.region, scheduled_ms=job.scheduled_ms,
             checked_ms=checked_ms, status=outcome.status, http_status=outcome.http_status,
             latency_ms=outcome.latency_ms, error=outcome.error, phases=outcome.phases,
