@@ -22,33 +22,33 @@ from uptick_common.checks import CheckSpec
 log = structlog.get_logger(__name__)
 
 # Knuth's multiplicative hash spreads consecutive ids over [0, 1): phase = fraction of the interval.
+# Each claimed row is read once (its slot computed from the locked row) and updated once. Its state row is
+# looked up by key per row (a subquery, never a join a plan made while monitor_status was small would hash
+# whole), and for its last ping only when it is a heartbeat monitor.
 _CLAIM = text(
     """
     WITH due AS (
-        SELECT id, next_due_at AS due_at
+        SELECT id, next_due_at AS due_at,
+               ((id * 2654435761) % 4294967296)::float8 / 4294967296 * interval_seconds AS phase,
+               -- a heartbeat is looked at every 30 s at most, so an overdue ping is noticed soon
+               CASE WHEN type = 'heartbeat' THEN LEAST(interval_seconds, 30) ELSE interval_seconds END AS step
         FROM monitors
         WHERE NOT paused AND next_due_at <= now()
         ORDER BY next_due_at
         LIMIT :limit
         FOR UPDATE SKIP LOCKED
-    ), slot AS (
-        SELECT due.id, due.due_at,
-               ((m.id * 2654435761) % 4294967296)::float8 / 4294967296 * m.interval_seconds AS phase,
-               -- a heartbeat is looked at every 30 s at most, so an overdue ping is noticed soon
-               CASE WHEN m.type = 'heartbeat' THEN LEAST(m.interval_seconds, 30) ELSE m.interval_seconds END
-                   AS step
-        FROM due JOIN monitors m ON m.id = due.id
     )
     UPDATE monitors m
     SET next_due_at = to_timestamp(
-        (floor((extract(epoch FROM now()) - slot.phase) / slot.step) + 1) * slot.step + slot.phase)
-    FROM slot
-    WHERE m.id = slot.id
-    RETURNING m.id, m.url, m.timeout_seconds, m.regions, slot.due_at,
+        (floor((extract(epoch FROM now()) - due.phase) / due.step) + 1) * due.step + due.phase)
+    FROM due
+    WHERE m.id = due.id
+    RETURNING m.id, m.url, m.timeout_seconds, m.regions, due.due_at,
         ARRAY(SELECT r.key FROM monitor_status s, jsonb_each(s.regions) r
               WHERE s.monitor_id = m.id AND r.value->>'status' = 'down') AS failing_regions,
-        GREATEST(m.created_at, m.updated_at, (SELECT (s.regions->'push'->>'checked_at')::timestamptz
-                                              FROM monitor_status s WHERE s.monitor_id = m.id)) AS last_sign,
+        CASE WHEN m.type = 'heartbeat' THEN
+            GREATEST(m.created_at, m.updated_at, (SELECT (s.regions->'push'->>'checked_at')::timestamptz
+                                                  FROM monitor_status s WHERE s.monitor_id = m.id)) END AS last_sign,
         m.interval_seconds, m.grace_seconds,
         jsonb_build_object('type', m.type, 'method', m.method, 'headers', m.headers, 'body', m.body,
                            'follow_redirects', m.follow_redirects, 'expected_status', m.expected_status,

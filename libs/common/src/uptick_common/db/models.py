@@ -81,7 +81,7 @@ class Monitor(Base):
     assertions: Mapped[list[dict[str, object]]] = mapped_column(JSONB, server_default=text("'[]'"))
     tls_warn_days: Mapped[int] = mapped_column(Integer, server_default=text("14"))
     # Heartbeat monitors: the secret in their push URL, and how late a ping may be.
-    heartbeat_token: Mapped[str | None] = mapped_column(Text, unique=True)
+    heartbeat_token: Mapped[str | None] = mapped_column(Text)  # unique (ix_monitors_heartbeat_token)
     grace_seconds: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     # Written by the poller only. A new or resumed monitor is due at once (server default now()).
     next_due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -89,6 +89,9 @@ class Monitor(Base):
     __table_args__ = (
         Index("ix_monitors_user_id_id", "user_id", "id"),
         Index("ix_monitors_due", "next_due_at", postgresql_where=text("NOT paused")),
+        # Only the tokens there are: the poller's claims would otherwise add a NULL entry each.
+        Index("ix_monitors_heartbeat_token", "heartbeat_token", unique=True,
+              postgresql_where=text("heartbeat_token IS NOT NULL")),
     )
 
 
