@@ -23,6 +23,18 @@ TICKS_TOTAL = 1_000_000
 BIG_MONITOR_TICKS = 200_000  # about 35 days of one monitor checked every 30 s from two regions
 
 
+def settings(quick: bool) -> tuple[int, int]:
+    """Requests per case per run, runs per case."""
+    return (40, 3) if quick else (200, 5)
+
+
+def planned_seconds(quick: bool, request_s: float = 0.012) -> float:
+    """A guess for the plan printed up front: sign-ups and a million ticks, the cases, the profile."""
+    requests, runs = settings(quick)
+    cases = 8 if quick else 9
+    return 8 + cases * (10 + runs * requests) * request_s + (3 if quick else 15)
+
+
 def _percentiles(samples: list[float]) -> dict[str, float]:
     ordered = sorted(samples)
 
@@ -64,7 +76,7 @@ def _populate(database_url: str, users: dict[int, int], region: str) -> dict[int
         tick = ("INSERT INTO ticks (monitor_id, scheduled_at, region, checked_at, status, http_status, latency_ms)"
                 " SELECT {monitor}, date_trunc('minute', now()) - g * interval '30 seconds', r,"
                 "  date_trunc('minute', now()) - g * interval '30 seconds' + interval '40 ms', 'up', 200, 30 + g %% 40"
-                " FROM {source} ON CONFLICT DO NOTHING")
+                " FROM {source}")  # new monitors, no ticks yet: no conflict to look for (a third faster)
         conn.execute(tick.format(monitor="%(big)s", source="generate_series(1, %(n)s) g,"
                                  " unnest(ARRAY['eu-west', 'us-east']) r"), {"big": big, "n": BIG_MONITOR_TICKS // 2})
         for count in users:  # the smaller users' first monitors: a day of history
@@ -81,14 +93,17 @@ def _populate(database_url: str, users: dict[int, int], region: str) -> dict[int
 
 
 async def run(ctx: Any, stack: Any, database_url: str, region: str) -> dict[str, Any]:
-    requests, runs = (40, 3) if ctx.quick else (200, 5)
+    requests, runs = settings(ctx.quick)
     started = time.monotonic()
     auth_url = f"http://127.0.0.1:{stack.services['auth'].health_port}"
     api_url = f"http://127.0.0.1:{stack.services['monitors'].health_port}"
-    async with httpx.AsyncClient(base_url=auth_url, timeout=30) as auth:
-        users = {count: await _user(auth, f"api-{count}@bench.example") for count in USERS}
-    first = _populate(database_url, {count: uid for count, (uid, _) in users.items()}, region)
-    with psycopg.connect(database_url, autocommit=True) as conn:
+    with ctx.timed("api: users"):
+        async with httpx.AsyncClient(base_url=auth_url, timeout=30) as auth:
+            signed_up = await asyncio.gather(*(_user(auth, f"api-{count}@bench.example") for count in USERS))
+            users = dict(zip(USERS, signed_up, strict=True))
+    with ctx.timed("api: monitors, ticks"):
+        first = _populate(database_url, {count: uid for count, (uid, _) in users.items()}, region)
+    with ctx.timed("api: count ticks"), psycopg.connect(database_url, autocommit=True) as conn:
         ticks_in_table = conn.execute("SELECT count(*) FROM ticks").fetchone()[0]  # type: ignore[index]
         big_ticks = conn.execute("SELECT count(*) FROM ticks WHERE monitor_id = %s",
                                  (first[max(USERS)],)).fetchone()[0]  # type: ignore[index]
@@ -113,12 +128,13 @@ async def run(ctx: Any, stack: Any, database_url: str, region: str) -> dict[str,
         cases[f"ticks_deep_cursor.{max(USERS)}"] = (
             max(USERS), f"/api/monitors/{first[max(USERS)]}/ticks?cursor={cursor}")
         measured: dict[str, Any] = {}
+        requests_began = time.monotonic()
         for name, (count, path) in cases.items():
             headers = {"Authorization": f"Bearer {users[count][1]}"}
             per_run = []
+            for _ in range(10):  # warm-up
+                await client.get(path, headers=headers)
             for _ in range(runs):
-                for _ in range(10):  # warm-up
-                    await client.get(path, headers=headers)
                 samples = []
                 for _ in range(requests):
                     began = time.perf_counter()
@@ -130,14 +146,17 @@ async def run(ctx: Any, stack: Any, database_url: str, region: str) -> dict[str,
             measured[name] = {key: round(statistics.median(r[key] for r in per_run), 2) for key in per_run[0]}
             measured[name].update({"items_per_page": items, "bytes": len(answer.content)})
             ctx.say(f"api {name}: p50 {measured[name]['p50_ms']} ms, p99 {measured[name]['p99_ms']} ms")
+        ctx.add_time("api: requests", time.monotonic() - requests_began)
         # Where a list request's time goes: the monitors service profiled while it answers the biggest user.
+        profile_began = time.monotonic()
         count, path = cases[f"monitor_list.{max(USERS)}"]
         headers = {"Authorization": f"Bearer {users[count][1]}"}
-        profiling = asyncio.create_task(record(stack.pid("monitors"), 4 if ctx.quick else 15,
+        profiling = asyncio.create_task(record(stack.pid("monitors"), 3 if ctx.quick else 15,
                                                ctx.out / "profile-monitors-list.txt"))
         while not profiling.done():
             await client.get(path, headers=headers)
         profile = await profiling
+        ctx.add_time("api: profile", time.monotonic() - profile_began)
     return {"requests_per_case_per_run": requests, "runs": runs, "ticks_in_table": ticks_in_table,
             "ticks_of_the_big_monitor": big_ticks, "populate_s": populated_s, "cases": measured,
             "how": "sequential requests straight to the monitors service (no router), bearer token, median of runs",

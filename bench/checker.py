@@ -72,6 +72,21 @@ end
 """
 
 
+# Runs of each of the three, checks per checker run (QUICK: at least RUN_SECONDS' worth at the warm-up's
+# rate, so that a faster checker still gets runs long enough to mean something), seconds per wrk run.
+FULL = {"runs": 5, "checks": 30_000, "seconds": 10}
+QUICK = {"runs": 3, "checks": 4_000, "seconds": 3}
+RUN_SECONDS = 2.5
+PAUSE_S = 0.5  # between runs: the target's closed connections settle
+
+
+def planned_seconds(quick: bool, checks_per_s: float = 1500) -> float:
+    """What the section should take, for the plan printed up front (checks_per_s: a guess at the checker's)."""
+    s = QUICK if quick else FULL
+    run = s["checks"] / checks_per_s + PAUSE_S
+    return 4 + s["runs"] * run + (run + 1) + 2 * s["runs"] * (s["seconds"] + PAUSE_S) + 1
+
+
 def _median(runs: list[dict[str, Any]], key: str) -> float:
     return round(statistics.median(r[key] for r in runs), 1)
 
@@ -199,7 +214,8 @@ async def _blackbox_runs(target: TargetFarm, runs: int, seconds: int, work: Path
                             "probes_failed": int(probes.group(2)) if probes else None, "cpu_s": cpu,
                             "per_cpu_s": round(figures["requests"] / max(cpu["blackbox_exporter"], 1e-6), 1)})
             results.append(figures)
-            await asyncio.sleep(1)
+            if len(results) < runs:
+                await asyncio.sleep(PAUSE_S)
         return {"probes_per_s": _median(results, "per_s"), "probes_per_cpu_s": _median(results, "per_cpu_s"),
                 "concurrency": 200, "runs": results}
     finally:
@@ -220,34 +236,43 @@ async def _wrk_runs(target: TargetFarm, runs: int, seconds: int, groups: list[Gr
         figures["other_processes_cores"] = others_cores(busy, machine_busy_seconds(), figures["cpu_s"],
                                                         figures["seconds"])
         results.append(figures)
-        await asyncio.sleep(1)
+        if len(results) < runs:
+            await asyncio.sleep(PAUSE_S)
     return {"requests_per_s": _median(results, "per_s"), "connections": 128, "runs": results}
 
 
 async def run(ctx: Any) -> dict[str, Any]:
-    quick = ctx.quick
-    runs, checks = (3, 4_000) if quick else (5, 30_000)
-    seconds = 3 if quick else 10
+    settings = QUICK if ctx.quick else FULL
+    runs, checks, seconds = settings["runs"], settings["checks"], settings["seconds"]
     client = aioredis.Redis.from_url(ctx.redis.url)
     await client.flushdb()
     await client.xgroup_create(checks_stream(REGION), CHECKS_GROUP, id="0", mkstream=True)
     checker = CheckerProcess(ctx.redis.url, ctx.logs / "checker-alone.log")
-    await checker.start()
+    with ctx.timed("checker: start"):
+        await checker.start()
     assert checker.process is not None
     groups = [Group("checker", [checker.process.pid]), Group("redis", [ctx.redis.process.pid]),
               Group("target", ctx.target.pids)]
     try:
-        await _checker_run(client, ctx.target, 2000, groups, 10_000_000)  # warm-up, not counted
+        with ctx.timed("checker: warm-up"):
+            warm = await _checker_run(client, ctx.target, 2000, groups, 10_000_000)  # not counted
+        if ctx.quick:
+            checks = max(checks, int(round(RUN_SECONDS * warm["checks_per_s"], -3)))
         results = []
-        for n in range(runs):
-            results.append(await _checker_run(client, ctx.target, checks, groups, n * checks))
-            await asyncio.sleep(1)
-        ctx.say(f"checker: {[r['checks_per_s'] for r in results]} checks/s")
-        profile_task = asyncio.create_task(record(checker.process.pid, 1.6 * checks / results[0]["checks_per_s"],
-                                                  ctx.out / "profile-checker-alone.txt"))
-        await asyncio.sleep(0.3)
-        await _checker_run(client, ctx.target, 2 * checks, groups, 20_000_000)  # profiled: not counted
-        profile = await profile_task
+        with ctx.timed("checker: runs"):
+            for n in range(runs):
+                results.append(await _checker_run(client, ctx.target, checks, groups, n * checks))
+                await asyncio.sleep(PAUSE_S)
+        ctx.say(f"checker: {[r['checks_per_s'] for r in results]} checks/s ({checks:,} checks a run)")
+        with ctx.timed("checker: profile"):
+            # A run of its own (py-spy takes CPU too), at least 3 s long; sampled over its middle.
+            rate = _median(results, "checks_per_s")
+            profiled = max(checks, int(3 * rate))
+            profile_task = asyncio.create_task(record(checker.process.pid, 0.8 * profiled / rate,
+                                                      ctx.out / "profile-checker-alone.txt"))
+            await asyncio.sleep(0.3)
+            await _checker_run(client, ctx.target, profiled, groups, 20_000_000)  # not counted
+            profile = await profile_task
     finally:
         checker.stop()
         await client.aclose()
@@ -258,9 +283,11 @@ async def run(ctx: Any) -> dict[str, Any]:
         "settings": "defaults (concurrency 1000, batch 200, a JSON log line per check to a file)",
         "profile": profile,
     }
-    section["blackbox"] = await _blackbox_runs(ctx.target, runs, seconds, ctx.out, groups)
+    with ctx.timed("checker: blackbox"):
+        section["blackbox"] = await _blackbox_runs(ctx.target, runs, seconds, ctx.out, groups)
     ctx.say(f"blackbox: {section['blackbox'].get('probes_per_s')} probes/s")
-    section["wrk"] = await _wrk_runs(ctx.target, runs, seconds, groups)
+    with ctx.timed("checker: wrk"):
+        section["wrk"] = await _wrk_runs(ctx.target, runs, seconds, groups)
     ctx.say(f"wrk: {section['wrk'].get('requests_per_s')} requests/s")
     bb, wrk = section["blackbox"], section["wrk"]
     if "probes_per_s" in bb:

@@ -11,7 +11,9 @@ poller's phase), so the load is level from the first second. Per window:
 - CPU seconds per 1,000 checks and peak memory (PSS) per service, the streams' backlog every second.
 
 A load is sustained when p99 lateness < 2 s, nothing was shed and every job due in the window was stored
-(the pipeline drained). After the ladder every job the poller scheduled must be a stored tick.
+(the pipeline drained). The ladder of loads is walked from a rung in its middle, up while a load is
+sustained and down while not, until the verdict flips. After the ladder every job the poller scheduled must
+be a stored tick.
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ from uptick_devstack.stack import StackConfig
 REGION = "bench"
 INTERVAL = 30
 LATENESS_LIMIT_S = 2.0
+FULL_RUNGS = (500.0, 1000.0, 1500.0, 2000.0, 2500.0, 3000.0, 3300.0, 3600.0, 4000.0, 5000.0, 6000.0)
+# Where the walk up or down the ladder starts: just under the fixed load, which this machine held on 2026-11-28.
+QUICK_FIRST_RUNG, FULL_FIRST_RUNG = 2600.0, 3000.0
 
 _ACTIVATE = """
 UPDATE monitors SET paused = false, next_due_at = to_timestamp(
@@ -95,15 +100,18 @@ class Pipeline:
     async def start(self, monitors: int) -> None:
         ctx = self.ctx
         await self.redis.flushdb()
-        self.database_url = ctx.postgres.fresh_database("uptick_bench")
-        await asyncio.to_thread(upgrade, self.database_url)
+        with ctx.timed("pipeline: database, migrations"):
+            self.database_url = ctx.postgres.fresh_database("uptick_bench")
+            await asyncio.to_thread(upgrade, self.database_url)
         keys = ctx.out / "keys"
         tokens.generate_keypair(keys / "jwt-private.pem", keys / "jwt-public.pem")
         self.stack = BenchStack(StackConfig(
             database_url=self.database_url, redis_url=ctx.redis.url, keys_dir=keys, regions=(REGION,),
             router_port=free_port(), overrides={"UPTICK_LOG_FORMAT": "json", "UPTICK_ENV": "dev"}),
             ctx.logs, checkers_per_region=self.checkers)
-        await self.stack.start(timeout=120)
+        with ctx.timed("pipeline: start services"):
+            await self.stack.start(timeout=120)
+        began = time.monotonic()
         async with httpx.AsyncClient(base_url=self.stack.url, timeout=30) as client:
             body = {"email": "pipeline@bench.example", "password": "a long bench password"}
             assert (await client.post("/api/auth/signup", json=body)).status_code == 201
@@ -121,6 +129,7 @@ class Pipeline:
                 {"user": self.user_id, "hosts": len(target.hosts), "port": target.port, "step": INTERVAL,
                  "region": REGION, "count": monitors})
             conn.execute("ANALYZE monitors")
+        ctx.add_time("pipeline: user, monitors", time.monotonic() - began)
         self.monitors = monitors
         stack = self.stack
         self.groups = [
@@ -203,11 +212,16 @@ class Pipeline:
 
     async def window(self, load: float, seconds: float, *, warm: float, drain_timeout: float,
                      profile: bool = False) -> dict[str, Any]:
-        """Offer `load` checks/s, measure `seconds` of it, stop the load, let it drain (up to `drain_timeout`),
-        then read back every job due in the window: its lateness and end-to-end latency if it was stored,
-        a lower bound of both (now − due) if it was not yet."""
-        active = await self.set_load(load)
-        await asyncio.sleep(warm)
+        """Offer `load` checks/s, measure `seconds` of it, stop the load, let it drain (up to `drain_timeout`; not
+        at all when the backlog is more than that much checking at the window's pace), then read back every job
+        due in the window: its lateness and end-to-end latency if it was stored, a lower bound of both
+        (now − due) if it was not yet."""
+        if seconds >= 60:  # the full run's windows: say what the next minutes are spent on
+            self.ctx.say(f"pipeline @ {load:g}/s for {seconds:g} s…")
+        with self.ctx.timed("pipeline windows: load on"):
+            active = await self.set_load(load)
+        with self.ctx.timed("pipeline windows: warm-up"):
+            await asyncio.sleep(warm)
         stop = asyncio.Event()
         t0 = time.time()
         sampler = asyncio.create_task(self._sample(stop))
@@ -224,10 +238,18 @@ class Pipeline:
         t1 = time.time()
         counters1, cpu1, busy1 = await self._scrape(), snapshot(self.groups), machine_busy_seconds()
         backlog_at_end = await self.backlogs()
-        await self.set_load(0)
-        drained = await self.drain(drain_timeout)
-        stop.set()
-        await sampler
+        self.ctx.add_time("pipeline windows: measured", time.time() - t0)
+        # A backlog that more than `drain_timeout` of checking at the window's pace would not clear is not waited
+        # for: the window is not sustained either way, and its figures are lower bounds.
+        pace = (counters1["checked"] - counters0["checked"]) / (t1 - t0)
+        hopeless = backlog_at_end[0] > pace * drain_timeout
+        with self.ctx.timed("pipeline windows: load off"):
+            await self.set_load(0)
+        with self.ctx.timed("pipeline windows: drain"):
+            drained = None if hopeless else await self.drain(drain_timeout)
+            stop.set()
+            await sampler
+        read_started = time.monotonic()
         read_at = time.time()
         elapsed = t1 - t0
         counts = {k: counters1[k] - counters0[k] for k in counters1}
@@ -240,8 +262,11 @@ class Pipeline:
         waiting = [read_at - ms / 1000 for m, ms in due if (m, ms) not in stored]
         lateness = _quantiles([float(t[2]) for t in ticks] + waiting)
         e2e = _quantiles([float(t[3]) for t in ticks] + waiting)
-        # Each stage's CPU per 1,000 of its own units of work: jobs scheduled, checks done, rows stored.
-        units = {"poller": counts["scheduled"], "ingest": len(ticks), "postgres": len(ticks)}
+        # Each stage's CPU per 1,000 of its own units of work in the window: jobs scheduled, checks done, rows
+        # stored (committed between t0 and t1, as the CPU was counted: not the ticks due in the window, fewer
+        # of which are stored by now when the load is more than the pipeline holds).
+        rows = sum(per_second)
+        units = {"poller": counts["scheduled"], "ingest": rows, "postgres": rows}
         per_1000 = {name: round(cpu[name] / max(units.get(name, counts["checked"]), 1) * 1000, 3) for name in cpu}
         checker_names = [g.name for g in self.groups if g.name.startswith("checker-")]
         per_1000["checkers"] = round(sum(per_1000[n] for n in checker_names), 3)
@@ -259,7 +284,7 @@ class Pipeline:
             "lower_bounds": bool(waiting),
             "shed": counts["shed_poller"] + counts["shed_checker"], "dead_letters": counts["dead"],
             "backlog_at_end": {"jobs": backlog_at_end[0], "results": backlog_at_end[1]},
-            "drain_s": drained, "cpu_s": cpu, "cpu_s_per_1000": per_1000,
+            "drain_s": drained, "drain_not_waited_for": hopeless, "cpu_s": cpu, "cpu_s_per_1000": per_1000,
             "cpu_cores_busy": round(sum(cpu.values()) / elapsed, 2),
             "other_processes_cores": others_cores(busy0, busy1, cpu, elapsed),
         }
@@ -268,6 +293,8 @@ class Pipeline:
             and result["lateness_p99_s"] < LATENESS_LIMIT_S)
         if profiles:
             result["profiles"] = profiles
+        result["read_back_s"] = round(time.monotonic() - read_started, 1)
+        self.ctx.add_time("pipeline windows: read back", result["read_back_s"])
         self.ctx.say(f"pipeline @ {load:g}/s: checked {result['checked_per_s']}/s, stored {result['stored_per_s']}/s,"
                      f" lateness p50/p99 {result['lateness_p50_s']}/{result['lateness_p99_s']} s"
                      f"{' (lower bounds)' if waiting else ''}, sustained: {result['sustained']}")
@@ -334,7 +361,7 @@ async def run(ctx: Any) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     api_section: dict[str, Any] | None = None
     started = time.monotonic()
     try:
-        await pipeline.start(round((fixed * 1.5 if quick else max(6000.0, fixed)) * INTERVAL) if want_pipeline else 0)
+        await pipeline.start(round(max(rungs(quick, fixed)) * INTERVAL) if want_pipeline else 0)
         section["setup_s"] = round(time.monotonic() - started, 1)
         if want_pipeline:
             try:
@@ -344,14 +371,16 @@ async def run(ctx: Any) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
                 ctx.say(f"pipeline failed: {section['error']}")
         if want_api:
             assert pipeline.stack is not None
-            await pipeline.quiet()
+            with ctx.timed("pipeline: quiet (before the API)"):
+                await pipeline.quiet()
             try:
                 api_section = await api.run(ctx, pipeline.stack, pipeline.database_url, REGION)
             except Exception as exc:  # noqa: BLE001
                 api_section = {"error": f"{type(exc).__name__}: {exc}"}
                 ctx.say(f"api failed: {api_section['error']}")
     finally:
-        await pipeline.stop()
+        with ctx.timed("pipeline: stop services"):
+            await pipeline.stop()
     section["seconds"] = round(time.monotonic() - started, 1)
     return (section if want_pipeline else None), api_section
 
@@ -361,8 +390,9 @@ async def _measure(pipeline: Pipeline, section: dict[str, Any], quick: bool, fix
     the machine sustains it is overloaded, and only the last window may be left undrained (QUICK)."""
     window, warm = (6, 2) if quick else (60, 10)
     section["max_sustained"] = await _search(pipeline, fixed, quick, window, warm)
-    await pipeline.drain(120 if quick else 900)
-    section["every_check_stored"] = await pipeline.all_stored()
+    with pipeline.ctx.timed("pipeline: drain after the ladder, all stored"):
+        await pipeline.drain(120 if quick else 900)
+        section["every_check_stored"] = await pipeline.all_stored()
     count = 1 if quick else 3
     runs = []
     for n in range(count):
@@ -389,31 +419,84 @@ async def _measure(pipeline: Pipeline, section: dict[str, Any], quick: bool, fix
                                  "every_nth": stride, "rows": series[::stride]}
 
 
+def rungs(quick: bool, fixed: float) -> list[float]:
+    """The ladder's loads (checks/s). QUICK: ×1.6 from 600, up to the fixed load (the top rung: a QUICK run
+    does not look above it; a rung far above what the machine holds costs half a minute of draining); full:
+    steps of 500 with the fixed load among them, up to 6,000."""
+    if not quick:
+        return sorted({*FULL_RUNGS, fixed})
+    found, load = [], 600.0
+    while load < fixed:
+        found.append(load)
+        load = round(load * 1.6, -2)
+    return [*found, fixed]
+
+
+def next_load(ladder: list[float], start: float, held: dict[float, bool]) -> float | None:
+    """The next rung to try, given the verdicts so far (in the order tried): the rung nearest `start` first,
+    then the one above the last if it held, below if not; None once the verdict flipped or the ladder ends."""
+    if not held:
+        return min(ladder, key=lambda load: abs(load - start))
+    last = next(reversed(held))
+    i = ladder.index(last) + (1 if held[last] else -1)
+    return ladder[i] if 0 <= i < len(ladder) and ladder[i] not in held else None
+
+
+def halfway_load(held: dict[float, bool]) -> float | None:
+    """Halfway between the highest load held and the lowest not (rounded to 100), if both are known."""
+    ok = [load for load, sustained in held.items() if sustained]
+    bad = [load for load, sustained in held.items() if not sustained]
+    if not ok or not bad:
+        return None
+    halfway = round((max(ok) + min(bad)) / 2, -2)
+    return halfway if halfway not in held else None
+
+
+def planned_seconds(quick: bool, fixed: float, capacity: float) -> float:
+    """A guess at what the section takes, for the plan printed up front, on a machine that sustains
+    `capacity` checks/s: its walk up or down the ladder and the fixed-load windows, each drained of the backlog
+    an overload leaves (but QUICK's last), and, when `capacity` ≥ the fixed load, the full run's ten minutes."""
+    window, fixed_window, warm = (6, 8, 2) if quick else (60, 60, 10)
+    extra = 4 if quick else 8  # per window: load on and off, drain what is in flight, read back
+
+    def one(load: float, seconds: float, drained: bool = True) -> float:
+        backlog = max(0.0, load - capacity) * (warm + seconds) / capacity if drained else 0.0
+        return warm + seconds + extra + backlog  # the backlog: seconds of checking at `capacity`
+
+    ladder, held = rungs(quick, fixed), {}
+    while (load := next_load(ladder, QUICK_FIRST_RUNG if quick else FULL_FIRST_RUNG, held)) is not None:
+        held[load] = load <= capacity
+    tried = [*held, *([] if quick or (halfway := halfway_load(held)) is None else [halfway])]
+    seconds = (8 if quick else 15) + warm + sum(one(load, window) for load in tried)
+    seconds += one(fixed, fixed_window, drained=not quick) * (1 if quick else 3)
+    if not quick and capacity >= fixed:
+        seconds += one(fixed, 600)
+    return seconds + 2  # quiet, stop
+
+
 async def _search(pipeline: Pipeline, fixed: float, quick: bool, window: float, warm: float) -> dict[str, Any]:
-    """The highest load sustained (p99 lateness under 2 s, nothing shed, every job due stored): up a ladder
-    until a load is not sustained; the full run then tries once halfway back."""
+    """The highest load sustained (p99 lateness under 2 s, nothing shed, every job due stored). The ladder is
+    walked from a rung in its middle: up while a load is sustained, down while it is not, until the verdict
+    flips (so two or three windows find it, not all the rungs below it); the full run then tries once halfway
+    between the highest load sustained and the lowest not. Each window is drained before the next."""
     steps: list[dict[str, Any]] = []
 
     async def step(load: float) -> bool:
-        steps.append(await pipeline.window(load, window, warm=warm, drain_timeout=60 if quick else 300))
+        # The first window of the run gets a longer warm-up: the services have only just started.
+        steps.append(await pipeline.window(load, window, warm=warm if steps else 2 * warm,
+                                           drain_timeout=60 if quick else 300))
         if steps[-1]["drain_s"] is None:
             await pipeline.drain(120 if quick else 900)
         return steps[-1]["sustained"]
 
-    if quick:
-        load = 600.0
-        while load <= fixed * 1.5 and await step(load):
-            load = round(load * 1.6, -2)
-    else:
-        for load in (500.0, 1000.0, 1500.0, 2000.0, 2500.0, 3000.0, 3300.0, 3600.0, 4000.0, 5000.0, 6000.0):
-            if not await step(load):
-                break
-        ok = [s["offered_per_s"] for s in steps if s["sustained"]]
-        bad = [s["offered_per_s"] for s in steps if not s["sustained"]]
-        if ok and bad:
-            await step(round((max(ok) + min(bad)) / 2, -2))
+    ladder = rungs(quick, fixed)
+    held: dict[float, bool] = {}
+    while (load := next_load(ladder, QUICK_FIRST_RUNG if quick else FULL_FIRST_RUNG, held)) is not None:
+        held[load] = await step(load)
+    if not quick and (halfway := halfway_load(held)) is not None:
+        await step(halfway)
     passed = [s["offered_per_s"] for s in steps if s["sustained"]]
     failed = [s["offered_per_s"] for s in steps if not s["sustained"]]
     return {"checks_per_s": max(passed, default=None), "first_not_sustained_per_s": min(failed, default=None),
             "criteria": f"p99 lateness < {LATENESS_LIMIT_S:g} s, nothing shed, every job due in the window stored",
-            "steps": steps}
+            "rungs": ladder, "top_rung_sustained": bool(held.get(ladder[-1])), "steps": steps}

@@ -25,8 +25,7 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
         else:
             entry["met"] = value >= goal
             if not entry["met"]:
-                entry["missed_by_pct"] = round(100 * (1 - value / goal), 1)
-                entry["needs_x"] = round(goal / value, 2) if value else None
+                _missed(entry, goal / value if value > 0 else None)
                 entry["where_the_time_goes"] = profile
         found.append(entry)
 
@@ -35,46 +34,79 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
     at_least("checker: checks per CPU-second vs blackbox_exporter", "checker/per_cpu_vs_blackbox", 2.5, "×",
              "checker.profile")
 
+    found.append(_pipeline_target(report))
+    found.append(_api_target(report))
+    return found
+
+
+def _missed(entry: dict[str, Any], needs_x: float | None) -> None:
+    """By how much a target was missed: the share of the goal not reached (for a latency, of the speed), and
+    how many times better the figure has to get."""
+    if needs_x:
+        entry["missed_by_pct"] = round(100 * (1 - 1 / needs_x), 1)
+        entry["needs_x"] = round(needs_x, 2)
+
+
+def _pipeline_target(report: dict[str, Any]) -> dict[str, Any]:
+    """Met when every fixed-load window held 3,300/s (p99 lateness < 2 s, nothing shed, all stored), the
+    ten-minute run held it too (full run) and every scheduled check was stored. Measured: the rate held (the
+    ten minutes' stored rate, else the fixed load's checked rate) or, when missed, the highest load sustained."""
+    goal = 3300
     fixed = _get(report, "pipeline/fixed_load") or {}
     ten = _get(report, "pipeline/ten_minutes")
-    stored = _get(report, "pipeline/every_check_stored") or {}
-    offered = fixed.get("offered_per_s")
+    best = _get(report, "pipeline/max_sustained/checks_per_s")
+    stored = [s.get("every_check_stored") for s in (_get(report, "pipeline/every_check_stored"),
+                                                    _get(report, "pipeline/every_check_stored_after_ten_minutes"))
+              if isinstance(s, dict)]
     entry: dict[str, Any] = {
         "target": "pipeline: 3,300 checks/s for ten minutes, p99 lateness < 2 s, every check stored",
-        "goal": 3300, "unit": "checks/s", "measured": fixed.get("sustained_checks_per_s"),
-        "offered": offered, "lateness_p99_s": fixed.get("lateness_p99_s"),
-        "every_check_stored": stored.get("every_check_stored"),
-        "max_sustained_per_s": _get(report, "pipeline/max_sustained/checks_per_s"),
+        "goal": goal, "unit": "checks/s", "measured": None, "offered": fixed.get("offered_per_s"),
+        "lateness_p99_s": fixed.get("lateness_p99_s"), "every_check_stored": all(stored) if stored else None,
+        "max_sustained_per_s": best, "checked_at_fixed_load_per_s": fixed.get("sustained_checks_per_s"),
     }
-    if not fixed:
+    if not fixed or "sustained_every_run" not in fixed:
         entry.update(met=None, note="not measured in this run")
+        return entry
+    reasons = []
+    if (entry["offered"] or 0) < goal:
+        reasons.append(f"the fixed load offered was {entry['offered']:g}/s")
+    if not fixed.get("sustained_every_run"):
+        reasons.append(f"not every fixed-load window was sustained (p99 lateness {fixed.get('lateness_p99_s')} s)")
+    ran_ten = isinstance(ten, dict) and "skipped" not in ten
+    if ran_ten:
+        entry["ten_minutes"] = {k: ten.get(k) for k in ("stored_per_s", "lateness_p99_s", "sustained", "drain_s")}
+        if not ten.get("sustained"):
+            reasons.append(f"the ten-minute run was not sustained (p99 lateness {ten.get('lateness_p99_s')} s)")
     else:
-        held = bool(fixed.get("sustained_every_run")) and offered is not None and offered >= 3300
-        if ten is not None and "skipped" not in ten:
-            entry["ten_minutes"] = {k: ten.get(k) for k in ("stored_per_s", "lateness_p99_s", "sustained", "drain_s")}
-            held = held and bool(ten.get("sustained"))
-        else:
-            entry["note"] = (ten or {}).get("skipped") or (
-                f"QUICK: {fixed.get('windows')} window(s) of {fixed.get('window_s')} s, not ten minutes")
-        entry["met"] = held and bool(stored.get("every_check_stored"))
-        best = entry["max_sustained_per_s"]
-        if not entry["met"] and best:
-            entry["missed_by_pct"] = round(100 * (1 - best / 3300), 1)
-            entry["needs_x"] = round(3300 / best, 2)
-            entry["where_the_time_goes"] = "pipeline.fixed_load.cpu_s_per_1000_checks, pipeline.profiles"
-    found.append(entry)
+        entry["note"] = (ten or {}).get("skipped") or (
+            f"QUICK: {fixed.get('windows')} window(s) of {fixed.get('window_s')} s, not ten minutes")
+    if entry["every_check_stored"] is not True:
+        reasons.append("not every scheduled check was stored")
+    entry["met"] = not reasons
+    if entry["met"]:
+        entry["measured"] = ten.get("stored_per_s") if ran_ten else fixed.get("sustained_checks_per_s")
+        return entry
+    entry["measured"] = best
+    entry["why"] = "; ".join(reasons)
+    if best is not None and best < goal:
+        _missed(entry, goal / best if best else None)
+        entry["where_the_time_goes"] = "pipeline.fixed_load.cpu_s_per_1000_checks, pipeline.profiles"
+    return entry
 
+
+def _api_target(report: dict[str, Any]) -> dict[str, Any]:
+    goal = 50
     value = _get(report, "api/cases/monitor_list.10000/p99_ms")
-    api: dict[str, Any] = {"target": "API: monitor list p99 < 50 ms at 10,000 monitors", "goal": 50,
+    api: dict[str, Any] = {"target": "API: monitor list p99 < 50 ms at 10,000 monitors", "goal": goal,
                            "measured": value, "unit": "ms"}
     if value is None:
         api.update(met=None, note="not measured in this run")
     else:
-        api["met"] = value < 50
+        api["met"] = value < goal
         if not api["met"]:
-            api["over_by_ms"] = round(value - 50, 1)
-    found.append(api)
-    return found
+            api["over_by_ms"] = round(value - goal, 1)
+            _missed(api, value / goal)
+    return api
 
 
 def _fmt(value: Any, digits: int = 1) -> str:
@@ -110,7 +142,7 @@ def _pipeline_rows(p: dict[str, Any], add: Any, rows: list[tuple[str, str]]) -> 
     if "error" in p:
         add("  error", p["error"])
     bound = " (≥: lower bounds, not all stored yet)" if f.get("lower_bounds") else ""
-    add("  sustained checks/s", f.get("sustained_checks_per_s"))
+    add("  checks done per second", f.get("sustained_checks_per_s"))
     add("  ingest rows/s", f.get("ingest_rows_per_s"))
     add(f"  scheduling lateness p50 / p99 (s){bound}",
         f"{_fmt(f.get('lateness_p50_s'), 3)} / {_fmt(f.get('lateness_p99_s'), 3)}")
@@ -122,7 +154,9 @@ def _pipeline_rows(p: dict[str, Any], add: Any, rows: list[tuple[str, str]]) -> 
         add(f"  CPU s per 1,000 checks: {name}", value, 3)
     for name, value in (p.get("peak_memory_mib") or {}).items():
         add(f"  peak memory (PSS MiB): {name}", value)
-    add("  highest load sustained, p99 lateness < 2 s (checks/s)", _get(p, "max_sustained/checks_per_s"), 0)
+    best = _get(p, "max_sustained/checks_per_s")
+    add("  highest load sustained, p99 lateness < 2 s (checks/s)",
+        f"≥ {_fmt(best, 0)} (the ladder's top)" if _get(p, "max_sustained/top_rung_sustained") else best, 0)
     add("  first load not sustained (checks/s)", _get(p, "max_sustained/first_not_sustained_per_s"), 0)
     add("  every scheduled check stored", _get(p, "every_check_stored/every_check_stored"))
 
@@ -147,6 +181,23 @@ def _soak_rows(s: dict[str, Any], add: Any, rows: list[tuple[str, str]]) -> None
     add("  faults injected", len(s.get("faults") or []))
 
 
+def verdict(target: dict[str, Any]) -> str:
+    """`met; measured 22.0 ms`, `MISSED by 66.0% (needs ×2.94); measured 1,700.0 checks/s`, `not measured`."""
+    if target["met"] is None:
+        return f"not measured ({target['note']})" if target.get("note") not in (None, "not measured in this run") \
+            else "not measured"
+    measured = f"measured {_fmt(target['measured'], 2 if target['unit'] == '×' else 1)} {target['unit']}"
+    if target["met"]:
+        return f"met; {measured}" + (f" ({target['note']})" if target.get("note") else "")
+    if target.get("needs_x"):
+        missed = f"MISSED by {target['missed_by_pct']}% (needs ×{target['needs_x']})"
+        if target.get("every_check_stored") is False:  # as important as the speed, whatever it is
+            measured += "; not every scheduled check was stored"
+    else:
+        missed = "MISSED" + (f" ({target['why']})" if target.get("why") else "")
+    return f"{missed}; {measured}"
+
+
 def table(report: dict[str, Any]) -> str:
     rows: list[tuple[str, str]] = []
 
@@ -159,12 +210,6 @@ def table(report: dict[str, Any]) -> str:
             rows_of(report[key], add, rows)
     rows.append(("TARGETS", ""))
     for t in report.get("targets", []):
-        verdict = "met" if t["met"] else ("not measured" if t["met"] is None else "MISSED")
-        extra = ""
-        if t.get("missed_by_pct") is not None:
-            extra = f" by {t['missed_by_pct']}% (needs ×{t['needs_x']})"
-        elif t.get("over_by_ms") is not None:
-            extra = f" by {t['over_by_ms']} ms"
-        rows.append((f"  {t['target']}", f"{verdict}{extra}; measured {_fmt(t['measured'])} {t['unit']}"))
+        rows.append((f"  {t['target']}", verdict(t)))
     width = max(len(label) for label, _ in rows) + 2
     return "\n".join(f"{label:<{width}}{value}" if value else label for label, value in rows)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -22,17 +23,20 @@ import subprocess
 import sys
 import time
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import checker, pipeline, report, soak
+from bench import api, checker, pipeline, report, soak
 from bench.servers import BenchPostgres, BenchRedis
 from bench.target import TargetFarm
 from uptick_devstack.infra import ROOT, free_port
 
 SECTIONS = ("checker", "pipeline", "api", "soak")
+# The plan's guesses (this 2-core machine, 2026-11-28): the checker alone, and the load the pipeline sustains.
+CHECKER_GUESS_PER_S, PIPELINE_GUESS_PER_S = 4000.0, 3500.0
 
 
 @dataclass
@@ -52,9 +56,22 @@ class Context:
         self.logs = self.out / "logs"
         self.logs.mkdir(parents=True, exist_ok=True)
         self.started = time.monotonic()
+        self.phases: dict[str, float] = {}  # seconds per step, in the report's meta: where the time went
 
     def say(self, line: str) -> None:
         print(f"[bench {time.monotonic() - self.started:6.1f}s] {line}", flush=True)
+
+    @contextlib.contextmanager
+    def timed(self, name: str) -> Iterator[None]:
+        """Adds the seconds the block took to `meta.phases_s[name]`."""
+        began = time.monotonic()
+        try:
+            yield
+        finally:
+            self.add_time(name, time.monotonic() - began)
+
+    def add_time(self, name: str, seconds: float) -> None:
+        self.phases[name] = round(self.phases.get(name, 0.0) + seconds, 1)
 
 
 def _version(command: list[str]) -> str | None:
@@ -80,6 +97,47 @@ def _meta(ctx: Context) -> dict[str, Any]:
     }
 
 
+def plan(ctx: Context) -> dict[str, Any]:
+    """Seconds each part should take (a guess, printed up front). The full run's pipeline takes longer when the
+    machine sustains the fixed load: the ladder climbs past it and the ten-minute run follows."""
+    parts: dict[str, float] = {"start, stop": 5}
+    if "checker" in ctx.sections:
+        parts["checker"] = checker.planned_seconds(ctx.quick, CHECKER_GUESS_PER_S)
+    if "pipeline" in ctx.sections:
+        parts["pipeline"] = pipeline.planned_seconds(ctx.quick, ctx.pipeline_load, PIPELINE_GUESS_PER_S)
+    elif "api" in ctx.sections:
+        parts["pipeline"] = 10  # its stack, which the API runs on
+    if "api" in ctx.sections:
+        parts["api"] = api.planned_seconds(ctx.quick)
+    if "soak" in ctx.sections:
+        parts["failure injection"] = soak.planned_seconds(ctx.quick, ctx.soak_seconds)
+    total = sum(parts.values())
+    found: dict[str, Any] = {"seconds": round(total), "parts_s": {k: round(v) for k, v in parts.items()},
+                             "assumes_per_s": {"checker": CHECKER_GUESS_PER_S, "pipeline": PIPELINE_GUESS_PER_S}}
+    if "pipeline" in ctx.sections and not ctx.quick:  # the other case too: with or without the ten minutes
+        held = PIPELINE_GUESS_PER_S >= ctx.pipeline_load
+        other = pipeline.planned_seconds(False, ctx.pipeline_load, ctx.pipeline_load / 2 if held else ctx.pipeline_load)
+        found["ten_minutes_planned"] = held
+        found["seconds_otherwise"] = round(total - parts["pipeline"] + other)
+        found["pipeline_s_otherwise"] = round(other)
+    return found
+
+
+def _plan_line(ctx: Context, planned: dict[str, Any]) -> str:
+    minutes = lambda s: f"{s / 60:.1f}" if s < 600 else f"{s / 60:.0f}"  # noqa: E731
+    parts = ", ".join(f"{name} {minutes(s)}" + (f" (or {minutes(planned['pipeline_s_otherwise'])})"
+                                                 if name == "pipeline" and "pipeline_s_otherwise" in planned else "")
+                      for name, s in planned["parts_s"].items() if name != "start, stop")
+    line = f"{'QUICK run' if ctx.quick else 'Full run'}: planned ≈ {minutes(planned['seconds'])} min"
+    if "seconds_otherwise" in planned:
+        load = f"{ctx.pipeline_load:,.0f} checks/s"
+        line += (f" with the pipeline's ten minutes at {load} (≈ {minutes(planned['seconds_otherwise'])} min if the"
+                 f" ladder shows it does not hold {load}: no ten-minute run)" if planned["ten_minutes_planned"] else
+                 f" (≈ {minutes(planned['seconds_otherwise'])} min if the ladder shows it holds {load}: then the"
+                 " ten-minute run)")
+    return f"{line}; minutes: {parts}"
+
+
 async def _section(ctx: Context, name: str, result: dict[str, Any], coroutine: Any) -> None:
     ctx.say(f"{name}…")
     try:
@@ -91,10 +149,13 @@ async def _section(ctx: Context, name: str, result: dict[str, Any], coroutine: A
 
 async def bench(ctx: Context) -> dict[str, Any]:
     result: dict[str, Any] = {"meta": _meta(ctx)}
+    result["meta"]["plan"] = plan(ctx)
+    ctx.say(_plan_line(ctx, result["meta"]["plan"]))
     if {"checker", "pipeline", "api"} & set(ctx.sections):
         await _measure(ctx, result)
     if "soak" in ctx.sections:  # on servers of its own, once the bench's are stopped
-        await _section(ctx, "failure_injection", result, soak.run(ctx))
+        with ctx.timed("failure injection"):
+            await _section(ctx, "failure_injection", result, soak.run(ctx))
     elif ctx.quick:
         result["failure_injection"] = {"skipped": "QUICK: the soak is part of the full run; its short form is a test"
                                        " (tests/e2e/test_failure_injection.py, in `make test`)"}
@@ -105,12 +166,15 @@ async def _measure(ctx: Context, result: dict[str, Any]) -> None:
     ctx.redis, ctx.postgres = BenchRedis(), BenchPostgres()
     ctx.target = TargetFarm(free_port(), hosts=1012, processes=2)
     try:
-        ctx.redis.start()
-        ctx.target.start()
+        with ctx.timed("start valkey, target"):
+            ctx.redis.start()
+            ctx.target.start()
         if "checker" in ctx.sections:
-            await _section(ctx, "checker", result, checker.run(ctx))
+            with ctx.timed("checker"):
+                await _section(ctx, "checker", result, checker.run(ctx))
         if {"pipeline", "api"} & set(ctx.sections):
-            await asyncio.to_thread(ctx.postgres.start)
+            with ctx.timed("pipeline: start postgres"):
+                await asyncio.to_thread(ctx.postgres.start)
 
             async def both() -> None:
                 measured, api = await pipeline.run(ctx)
@@ -124,9 +188,10 @@ async def _measure(ctx: Context, result: dict[str, Any]) -> None:
             if "error" in (failed.get("pipeline") or {}):  # it did not get as far as a section of its own
                 result.setdefault("pipeline", failed["pipeline"])
     finally:
-        ctx.target.stop()
-        ctx.redis.stop()
-        await asyncio.to_thread(ctx.postgres.stop)
+        with ctx.timed("stop"):
+            ctx.target.stop()
+            ctx.redis.stop()
+            await asyncio.to_thread(ctx.postgres.stop)
 
 
 def _trim_logs(folder: Path, keep: int = 1 << 20) -> None:
@@ -165,14 +230,20 @@ def main() -> None:
     result["targets"] = report.targets(result)
     took = round(time.monotonic() - started, 1)
     result["meta"]["duration_s"] = took
+    result["meta"]["phases_s"] = ctx.phases
     _trim_logs(ctx.logs)
     path = args.out / f"bench-{stamp}{'-quick' if args.quick else ''}.json"
     path.write_text(json.dumps(result, indent=1, default=str))
     (out / "report.json").write_text(json.dumps(result, indent=1, default=str))
     print()
     print(report.table(result))
-    print(f"\n{'QUICK run' if args.quick else 'Full run'} took {took:.0f} s "
-          f"({took / 60:.1f} min); profiles and logs: {out}")
+    plan_made = result["meta"]["plan"]
+    ten = (result.get("pipeline") or {}).get("ten_minutes")
+    ran_ten = isinstance(ten, dict) and "skipped" not in ten
+    planned = plan_made["seconds"] if ran_ten == plan_made.get("ten_minutes_planned", ran_ten) \
+        else plan_made["seconds_otherwise"]
+    print(f"\n{'QUICK run' if args.quick else 'Full run'} took {took:.0f} s ({took / 60:.1f} min; planned ≈ "
+          f"{planned / 60:.1f} min); profiles and logs: {out}")
     failed = [name for name, section in result.items() if isinstance(section, dict) and "error" in section]
     if failed:
         print(f"sections that failed: {', '.join(failed)}", file=sys.stderr)

@@ -14,6 +14,11 @@ from typing import Any
 from uptick_devstack.infra import ROOT
 
 
+def planned_seconds(quick: bool, seconds: int) -> float:
+    """The faults' time, plus the stack's start, the drain and the ledger's check afterwards."""
+    return (35 if quick else seconds) + 75
+
+
 async def run(ctx: Any) -> dict[str, Any]:
     seconds, monitors = (35, 120) if ctx.quick else (ctx.soak_seconds, 1000)
     summary = ctx.out / "failure-injection.json"

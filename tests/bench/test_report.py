@@ -1,0 +1,78 @@
+"""The bench's verdicts on the targets, from reports made up here: no service is started."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench import report
+
+
+def _verdicts(result: dict[str, Any]) -> dict[str, str]:
+    return {t["target"].split(":")[0] + ("/cpu" if "CPU" in t["target"] else ""): report.verdict(t)
+            for t in report.targets(result)}
+
+
+def _pipeline(*, best: float | None, sustained: bool, ten: dict[str, Any] | None = None,
+              stored: bool = True) -> dict[str, Any]:
+    section: dict[str, Any] = {
+        "max_sustained": {"checks_per_s": best},
+        "every_check_stored": {"every_check_stored": stored},
+        "fixed_load": {"offered_per_s": 3300, "windows": 1, "window_s": 8.1, "sustained_checks_per_s": 3290.5,
+                       "lateness_p99_s": 0.8 if sustained else 15.2, "sustained_every_run": sustained},
+    }
+    if ten is not None:
+        section["ten_minutes"] = ten
+    return section
+
+
+def test_met_says_met_with_the_measured_value() -> None:
+    result = {"checker": {"checks_per_s": 6000.0, "per_cpu_vs_blackbox": 3.1},
+              "pipeline": _pipeline(best=3600.0, sustained=True,
+                                    ten={"stored_per_s": 3299.0, "lateness_p99_s": 0.9, "sustained": True}),
+              "api": {"cases": {"monitor_list.10000": {"p50_ms": 19.0, "p99_ms": 22.0}}}}
+    assert _verdicts(result) == {
+        "checker": "met; measured 6,000.0 checks/s",
+        "checker/cpu": "met; measured 3.10 ×",
+        "pipeline": "met; measured 3,299.0 checks/s",
+        "API": "met; measured 22.0 ms",
+    }
+    assert all(t["met"] is True for t in report.targets(result))
+
+
+def test_missed_says_by_how_much_and_how_many_times_better() -> None:
+    result = {"checker": {"checks_per_s": 1700.0, "per_cpu_vs_blackbox": 0.98},
+              "pipeline": _pipeline(best=1000.0, sustained=False),
+              "api": {"cases": {"monitor_list.10000": {"p50_ms": 55.0, "p99_ms": 100.0}}}}
+    assert _verdicts(result) == {
+        "checker": "MISSED by 66.0% (needs ×2.94); measured 1,700.0 checks/s",
+        "checker/cpu": "MISSED by 60.8% (needs ×2.55); measured 0.98 ×",
+        "pipeline": "MISSED by 69.7% (needs ×3.3); measured 1,000.0 checks/s",
+        "API": "MISSED by 50.0% (needs ×2.0); measured 100.0 ms",
+    }
+    api = report.targets(result)[-1]
+    assert api["over_by_ms"] == 50.0
+
+
+def test_quick_pipeline_met_in_short_windows_says_so() -> None:
+    verdict = _verdicts({"pipeline": _pipeline(best=2600.0, sustained=True)})["pipeline"]
+    assert verdict == "met; measured 3,290.5 checks/s (QUICK: 1 window(s) of 8.1 s, not ten minutes)"
+
+
+def test_held_in_the_ladder_but_not_for_ten_minutes_is_missed_without_a_negative_gap() -> None:
+    result = {"pipeline": _pipeline(best=3600.0, sustained=True,
+                                    ten={"stored_per_s": 3100.0, "lateness_p99_s": 4.2, "sustained": False})}
+    target = report.targets(result)[2]
+    assert target["met"] is False and "missed_by_pct" not in target
+    assert report.verdict(target) == ("MISSED (the ten-minute run was not sustained (p99 lateness 4.2 s)); "
+                                      "measured 3,600.0 checks/s")
+
+
+def test_a_lost_check_misses_the_pipeline_target() -> None:
+    target = report.targets({"pipeline": _pipeline(best=2600.0, sustained=True, stored=False)})[2]
+    assert target["met"] is False
+    assert "not every scheduled check was stored" in report.verdict(target)
+
+
+def test_nothing_measured() -> None:
+    assert set(_verdicts({}).values()) == {"not measured"}
+    assert "TARGETS" in report.table({"targets": report.targets({})})
