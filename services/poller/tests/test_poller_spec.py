@@ -51,7 +51,7 @@ def test_a_job_built_as_text_is_the_check_job() -> None:
     monitor = DueMonitor(id=42, url="https://exämple.com/a?b=\"c\"", timeout_seconds=7, regions=["eu-west", "us-east"],
                          due_at=datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC), failing_regions=["us-east"],
                          spec=spec, spec_json=spec_json)
-    by_hand = DueMonitor(**{**monitor.__dict__, "spec_json": ""})
+    by_hand = DueMonitor(**{**monitor.__dict__, "spec_json": None})
     scheduled_ms = int(monitor.due_at.timestamp() * 1000)
     for region in monitor.regions:
         expected = CheckJob(job_id=f"42:{region}:{scheduled_ms}", monitor_id=42, region=region,
@@ -61,3 +61,20 @@ def test_a_job_built_as_text_is_the_check_job() -> None:
             text = _job_json(built, region, scheduled_ms, _job_common(built, scheduled_ms))
             assert CheckJob.from_fields({"data": text}) == expected
             assert json.loads(text) == json.loads(expected.model_dump_json())
+
+
+def test_a_job_leaves_the_default_spec_out_and_the_checker_reads_it_as_the_default() -> None:
+    import json
+    from datetime import UTC, datetime
+
+    from uptick_poller.schedule import DueMonitor, _spec
+    from uptick_poller.worker import _job_common, _job_json
+
+    spec, spec_json = _spec(json.dumps({"type": "http", "method": "GET", "expected_status": ["200-399"]}))
+    assert spec_json == ""
+    monitor = DueMonitor(id=7, url="https://example.com/", timeout_seconds=10, regions=["eu-west"],
+                         due_at=datetime(2026, 1, 2, tzinfo=UTC), failing_regions=[], spec=spec, spec_json=spec_json)
+    text = _job_json(monitor, "eu-west", 1000, _job_common(monitor, 1000))
+    assert "spec" not in json.loads(text)
+    job = CheckJob.from_fields({"data": text})
+    assert job.spec == CheckSpec() and json.loads(job.fields()["data"]) == json.loads(text)

@@ -19,7 +19,6 @@ when a JSON path must be read. A user's request headers are sent on redirects to
 from __future__ import annotations
 
 import asyncio
-import re
 import ssl
 from base64 import b64encode
 from collections.abc import Mapping, Sequence
@@ -39,6 +38,7 @@ from uptick_checker.outcome import Outcome
 from uptick_checker.phases import Timeline
 from uptick_checker.reasons import CheckFailed, describe
 from uptick_checker.socket_check import check_socket, days_left
+from uptick_checker.urls import parsed_url
 from uptick_checker.wire import HEAD_ALLOWANCE, BoundedResponseHandler
 from uptick_common import netguard
 from uptick_common.checks import (
@@ -111,7 +111,7 @@ class HttpChecker:
 
     async def _fetch(self, target: str, spec: CheckSpec, timeline: Timeline) -> Observed:
         """The final response after following redirects; every hop is validated before it is requested."""
-        url = _parsed(target)
+        url = parsed_url(target)
         method, body, headers = spec.method, spec.body, spec.headers
         jar: aiohttp.CookieJar | None = None  # cookies set during this check's redirects only
         for _hop in range(MAX_REDIRECTS + 1):
@@ -181,22 +181,6 @@ class HttpChecker:
             if remaining < 0:
                 raise CheckFailed(f"response body larger than {_size(limit)}")
             scan.feed(chunk)
-
-
-# What the monitors API stores (pydantic's normalised URL): ASCII, percent-encoded, nothing to normalise.
-_ENCODED_URL = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
-
-
-@lru_cache(maxsize=4096)  # pure, and a monitor's URL comes back every interval
-def _parsed(target: str) -> URL:
-    """An already-encoded URL is taken as it is (a third of the cost: yarl parses an IP-literal host with
-    `ipaddress` otherwise); anything else is normalised by yarl."""
-    try:
-        url = URL(target, encoded=True) if _ENCODED_URL.fullmatch(target) else URL(target)
-        url.port  # noqa: B018 - a bad port is a bad URL, said now rather than when connecting
-    except ValueError as exc:
-        raise CheckFailed("invalid URL") from exc
-    return url
 
 
 def _request(method: str, url: URL, headers: Mapping[str, str], body: str | None, cookie: str | None) -> bytes:

@@ -24,10 +24,11 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from functools import lru_cache
-from urllib.parse import urlsplit
 
 from yarl import URL
 
+from uptick_checker.reasons import CheckFailed
+from uptick_checker.urls import parsed_url
 from uptick_common import netguard
 
 PRUNE_PER_CALL = 4  # forgotten hosts dropped per reservation: enough to keep up, never a long pause
@@ -79,8 +80,8 @@ def host_key(url: str) -> str | None:
     """What a URL's checks are limited by: its host, lowercased, without a trailing dot, an IP literal in
     its plain spelling (`2130706433` is 127.0.0.1); the port is ignored (one machine). None: no valid host."""
     try:
-        host = urlsplit(url).hostname  # cheaper than yarl, and a checker sees more URLs than any cache holds
-    except ValueError:
+        host = parsed_url(url).raw_host  # parsed once: the check itself reads it from the same cache
+    except CheckFailed:
         return None
     return _normal_host(host) if host else None
 

@@ -18,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from uptick_common.checks import CheckSpec
+from uptick_common.streams import DEFAULT_SPEC
 
 log = structlog.get_logger(__name__)
 
@@ -71,7 +72,9 @@ class DueMonitor:
     interval_seconds: int = 0
     grace_seconds: int = 0
     spec: CheckSpec = field(default_factory=CheckSpec)
-    spec_json: str = ""  # the spec as a job carries it (CheckSpec's JSON); "" for one built by hand
+    # The spec as a job carries it (CheckSpec's JSON); "" for the default spec, which jobs leave out (see
+    # CheckJob.fields); None for a DueMonitor built by hand.
+    spec_json: str | None = None
 
 
 @lru_cache(maxsize=4096)
@@ -79,7 +82,7 @@ def _spec(text: str) -> tuple[CheckSpec, str]:
     """A definition validated and serialised once: most monitors share a few (Postgres prints jsonb one way
     only, so equal definitions are equal text). An invalid one raises, and is not cached."""
     spec = CheckSpec.model_validate_json(text)
-    return spec, spec.model_dump_json()
+    return spec, "" if spec == DEFAULT_SPEC else spec.model_dump_json()
 
 
 async def claim_due(conn: AsyncConnection, limit: int) -> list[DueMonitor]:

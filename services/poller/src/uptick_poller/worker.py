@@ -36,14 +36,15 @@ log = structlog.get_logger(__name__)
 
 def _job_common(monitor: DueMonitor, scheduled_ms: int) -> str:
     """What a monitor's jobs for every region share, as CheckJob's JSON holds it."""
+    spec = f',"spec":{monitor.spec_json}' if monitor.spec_json else ""  # the default spec is left out
     return (f',"monitor_id":{monitor.id},"scheduled_ms":{scheduled_ms},"url":{json.dumps(monitor.url)},'
-            f'"timeout_seconds":{float(monitor.timeout_seconds)!r},"spec":{monitor.spec_json}')
+            f'"timeout_seconds":{float(monitor.timeout_seconds)!r}{spec}')
 
 
 def _job_json(monitor: DueMonitor, region: str, scheduled_ms: int, common: str) -> str:
     """`CheckJob(...).fields()["data"]`, without building and dumping a CheckJob per region: the spec was
     serialised once per definition (schedule._spec), the rest once per monitor."""
-    if not monitor.spec_json:  # a DueMonitor built by hand
+    if monitor.spec_json is None:  # a DueMonitor built by hand
         return CheckJob(
             job_id=job_id(monitor.id, region, scheduled_ms), monitor_id=monitor.id, region=region,
             scheduled_ms=scheduled_ms, url=monitor.url, timeout_seconds=monitor.timeout_seconds,
