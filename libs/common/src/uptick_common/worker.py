@@ -8,6 +8,7 @@ A worker is a small class with `run()` (loops until asked to stop), `request_sto
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 from collections.abc import Awaitable, Callable
 from typing import Protocol
@@ -36,6 +37,13 @@ async def serve(service: str, settings: WorkerSettings, build: Callable[[], Awai
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, worker.request_stop)
+    # The cyclic garbage collector cost the checker a fifth of its CPU (measured by `make bench`): what
+    # start-up made (modules, schemas, settings) lives as long as the process, so it is frozen out of the
+    # collector's way; and a young collection every 700 allocations (the default) walked the objects of
+    # every check in flight several times per check. Every 20,000 instead: cycles live a little longer.
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 10, 10)
     log.info("worker started", health_port=settings.health_port)
     try:
         await worker.run()
