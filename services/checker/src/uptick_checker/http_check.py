@@ -5,9 +5,9 @@ response protocol (its llhttp parser, decompression and body stream; wire.py bou
 receive). aiohttp's `ClientSession` and connector are not used: they cost several times the rest of a
 check (connection pooling, tracing, a request object per hop) for features a check never uses.
 
-Redirects are followed here, every hop validated before it is requested: its scheme, and its host when
-that is an IP literal; a name is resolved by the guarded resolver, and the connector refuses any
-disallowed address again just before a socket would exist, so a refused address receives no packet.
+Redirects are followed here, every hop validated before it is requested (its scheme and host); the
+connector refuses a disallowed address, an IP literal or what a name resolves to, before a socket
+exists, so a refused address receives no packet.
 
 A monitor's `CheckSpec` sets the request (method, headers, body, TLS verification, whether redirects are
 followed) and what is up: the final status among `expected_status`, and every assertion holding. The
@@ -163,9 +163,6 @@ class HttpChecker:
             raise CheckFailed(f"unsupported URL scheme {url.scheme!r}" if url.scheme else "invalid URL")
         if not url.raw_host:
             raise CheckFailed("invalid URL: no host")
-        literal = self._connector.literal(url.raw_host)
-        if literal is not None and literal.refused:
-            raise CheckFailed(literal.refused)
 
     async def _read_body(self, message: RawResponseMessage, payload: StreamReader, scan: BodyScan) -> None:
         """Read the body into `scan` (which keeps only what the assertions need): a slow one counts against

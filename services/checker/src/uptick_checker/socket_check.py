@@ -42,8 +42,6 @@ async def check_socket(target: str, timeout_seconds: float, spec: CheckSpec, *, 
             finally:
                 transport.abort()
         error = None
-    except ssl.SSLCertVerificationError as exc:
-        error = f"TLS certificate verify failed: {str(exc.verify_message).rstrip('.')}"
     except Exception as exc:  # noqa: BLE001 - whatever the target did, it is a down result
         error = f"timeout after {timeout_seconds:g}s" if deadline.expired() else describe(exc)
     finally:
