@@ -123,7 +123,7 @@ async def test_a_body_without_end_is_read_only_up_to_the_limit_and_is_down(raw_s
 
     server = await raw_server(endless)
     outcome = await (await open_checker(max_body_bytes=256 * 1024)).check(f"http://127.0.0.1:{server.port}/", 5)
-    assert (outcome.status, outcome.error) == ("down", "response body larger than 256 KiB")
+    assert (outcome.status, outcome.http_status, outcome.error) == ("down", 200, "response body larger than 256 KiB")
 
 
 async def test_a_malformed_response_is_down_with_a_reason(raw_server, open_checker) -> None:

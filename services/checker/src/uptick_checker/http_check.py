@@ -36,7 +36,7 @@ from uptick_checker import phases
 from uptick_checker.connect import Connector
 from uptick_checker.outcome import Outcome
 from uptick_checker.phases import Timeline
-from uptick_checker.reasons import CheckFailed, describe
+from uptick_checker.reasons import BodyFailed, CheckFailed, describe
 from uptick_checker.socket_check import check_socket, days_left
 from uptick_checker.urls import parsed_url
 from uptick_checker.wire import HEAD_ALLOWANCE, BoundedResponseHandler
@@ -92,12 +92,15 @@ class HttpChecker:
         token = timeline.track()
         deadline = asyncio.timeout(timeout_seconds)
         seen: Observed | None = None
+        http_status: int | None = None
         try:
             async with deadline:
                 seen = await self._fetch(url, spec, timeline)
-            error = _status_error(seen.status or 0, spec.expected_status)
+            http_status = seen.status
+            error = _status_error(http_status or 0, spec.expected_status)
         except Exception as exc:  # noqa: BLE001 - whatever the target did, it is a down result
             error = f"timeout after {timeout_seconds:g}s" if deadline.expired() else describe(exc)
+            http_status = exc.http_status if isinstance(exc, BodyFailed) else None
         finally:
             timeline.untrack(token)
         latency_ms = timeline.elapsed_ms()
@@ -106,8 +109,7 @@ class HttpChecker:
             seen.latency_ms = latency_ms
             results = evaluate(spec.assertions, seen)
             error = error or first_failure(results)
-        return Outcome("up" if error is None else "down", seen.status if seen else None, latency_ms, error,
-                       timeline.phases(), results)
+        return Outcome("up" if error is None else "down", http_status, latency_ms, error, timeline.phases(), results)
 
     async def _fetch(self, target: str, spec: CheckSpec, timeline: Timeline) -> Observed:
         """The final response after following redirects; every hop is validated before it is requested."""
@@ -154,7 +156,10 @@ class HttpChecker:
             cert_days = days_left(der) if der else None
         scan = BodyScan(spec.assertions)
         if method != "HEAD":  # a HEAD answer's Content-Length describes a body never sent
-            await self._read_body(message, payload, scan)
+            try:
+                await self._read_body(message, payload, scan)
+            except Exception as exc:  # the status is known: the user sees it beside the reason
+                raise BodyFailed(describe(exc), message.code) from exc
         headers = _joined(message.headers) if any(isinstance(a, HeaderAssertion) for a in spec.assertions) else {}
         return Observed(latency_ms=0, status=message.code, headers=headers, body=scan, cert_days_left=cert_days)
 

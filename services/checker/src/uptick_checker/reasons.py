@@ -18,6 +18,15 @@ class CheckFailed(Exception):
     """A target's misbehaviour the checker finds itself (a redirect loop, a bad URL); str() is the reason."""
 
 
+class BodyFailed(CheckFailed):
+    """The final response's head arrived but its body could not be read (too large, cut short): the check
+    is down and still reports the status the target answered with."""
+
+    def __init__(self, reason: str, http_status: int) -> None:
+        super().__init__(reason)
+        self.http_status = http_status
+
+
 _ERRNO_REASONS = {
     errno.ECONNREFUSED: "connection refused",
     errno.ECONNRESET: "connection reset by peer",
