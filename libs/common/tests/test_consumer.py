@@ -1,6 +1,9 @@
-"""StreamConsumer against a real Redis: what a restarted consumer is handed from its own pending entries."""
+"""StreamConsumer against a real Redis: what a restarted consumer is handed from its own pending entries,
+and which consumers leave the group for good."""
 
 from __future__ import annotations
+
+import asyncio
 
 import redis.asyncio as aioredis
 
@@ -35,3 +38,43 @@ async def test_pending_entries_trimmed_away_are_skipped_and_counted(redis_client
     assert [d.id for d in await after.read(10, 100)] == []
     assert [p["message_id"].decode() for p in
             await redis_client.xpending_range(STREAM, GROUP, min="-", max="+", count=10)] == ids[2:]
+
+
+async def _consumers(client: aioredis.Redis) -> dict[str, int]:
+    return {c["name"].decode(): int(c["pending"]) for c in await client.xinfo_consumers(STREAM, GROUP)}
+
+
+async def _works(client: aioredis.Redis, name: str, *, acknowledges: bool = True) -> None:
+    """`name` takes a message (and finishes it): what a live consumer does (Redis 7.0 only counts a read that
+    got something as the consumer's activity)."""
+    await client.xadd(STREAM, {"data": name})
+    [[_stream, [(entry_id, _fields)]]] = await client.xreadgroup(GROUP, name, {STREAM: ">"}, count=1)
+    if acknowledges:
+        await client.xack(STREAM, GROUP, entry_id)
+
+
+async def test_consumers_gone_for_good_leave_the_group_but_not_while_they_hold_messages(
+    redis_client: aioredis.Redis,
+) -> None:
+    """Pods get a new name on every roll-out: without this, a group lists every pod it ever had."""
+    await StreamConsumer(redis_client, STREAM, GROUP, NAME).setup()
+    await _works(redis_client, "pod-a", acknowledges=False)  # pod-a dies holding one message
+    for name in ("pod-b", "pod-fresh", NAME):  # pod-b dies with nothing pending; NAME is the caller
+        await _works(redis_client, name)
+
+    # Gone for good: idle a second (an hour in production). The sleeps leave wide margins either side.
+    consumer = StreamConsumer(redis_client, STREAM, GROUP, NAME, claim_idle_ms=0, retire_idle_ms=1000)
+    await asyncio.sleep(0.4)
+    assert await consumer.retire_departed() == []  # nobody idle long enough yet
+    await asyncio.sleep(0.8)
+    await _works(redis_client, "pod-fresh")  # still alive: it keeps working
+
+    assert await consumer.retire_departed() == ["pod-b"]  # and never the caller, idle as long
+    assert await _consumers(redis_client) == {"pod-a": 1, "pod-fresh": 0, NAME: 0}
+
+    # Once pod-a's message is reclaimed (and acknowledged), pod-a goes too.
+    [reclaimed] = await consumer.read(10, 100)
+    await consumer.ack([reclaimed.id])
+    await asyncio.sleep(1.1)
+    assert sorted(await consumer.retire_departed()) == ["pod-a", "pod-fresh"]
+    assert await _consumers(redis_client) == {NAME: 0}

@@ -4,6 +4,11 @@ A message is acknowledged only after its effect is durable (a result added, a ro
 Messages left pending by a consumer that died are reclaimed after `claim_idle_ms`; a message
 delivered more than `max_deliveries` times is moved to the stream's dead-letter stream, counted
 and logged, so that one poison message never blocks a group and nothing is silently dropped.
+
+Consumers are named after their pod, and pods get new names on every roll-out, so a group would
+collect every name it has ever seen. A consumer idle longer than `retire_idle_ms` with nothing pending
+has gone for good: it is removed from the group (in one script, so that it cannot take a message
+between the look and the removal). One with pending messages stays until they are reclaimed.
 """
 
 from __future__ import annotations
@@ -20,6 +25,20 @@ from uptick_common.redis import ensure_group, text
 from uptick_common.streams import dead_letter_stream
 
 log = structlog.get_logger(__name__)
+
+# KEYS[1] stream; ARGV group, idle threshold (ms), the caller's own name. Returns the names removed.
+_RETIRE_DEPARTED = """
+local removed = {}
+for _, entry in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
+    local info = {}
+    for i = 1, #entry, 2 do info[entry[i]] = entry[i + 1] end
+    if info['pending'] == 0 and info['idle'] > tonumber(ARGV[2]) and info['name'] ~= ARGV[3] then
+        redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], info['name'])
+        removed[#removed + 1] = info['name']
+    end
+end
+return removed
+"""
 
 
 @dataclass(frozen=True)
@@ -39,6 +58,8 @@ class StreamConsumer:
         claim_idle_ms: int = 90_000,
         max_deliveries: int = 5,
         reclaim_every_s: float = 5.0,
+        retire_idle_ms: int = 3_600_000,
+        retire_every_s: float = 300.0,
     ) -> None:
         self.client = client
         self.stream = stream
@@ -47,6 +68,10 @@ class StreamConsumer:
         self.claim_idle_ms = claim_idle_ms
         self.max_deliveries = max_deliveries
         self.reclaim_every_s = reclaim_every_s
+        self.retire_idle_ms = max(retire_idle_ms, claim_idle_ms)  # never before its messages are reclaimable
+        self.retire_every_s = retire_every_s
+        self._retire = client.register_script(_RETIRE_DEPARTED)
+        self._next_retire = 0.0
         self._group_ready = False
         DEAD_LETTERS.labels(stream)  # a zero series from the start: "none yet" rather than "no data"
         self._own_pending_done = False
@@ -78,6 +103,9 @@ class StreamConsumer:
             if claimed:
                 return claimed
             self._next_reclaim = time.monotonic() + self.reclaim_every_s
+        if time.monotonic() >= self._next_retire:
+            await self.retire_departed()
+            self._next_retire = time.monotonic() + self.retire_every_s
         return await self._xreadgroup(">", count, block_ms)
 
     async def ack(self, ids: list[str]) -> None:
@@ -95,6 +123,15 @@ class StreamConsumer:
         DEAD_LETTERS.labels(self.stream).inc()
         log.error("message moved to dead-letter stream", stream=self.stream, stream_id=delivery.id,
                   dead_letter_stream=dead, reason=reason)
+
+    async def retire_departed(self) -> list[str]:
+        """Remove the group's consumers that have gone for good (see the module's docstring)."""
+        removed = [text(name) for name in await self._retire(
+            keys=[self.stream], args=[self.group, self.retire_idle_ms, self.consumer])]
+        if removed:
+            log.info("departed consumers removed from the group", stream=self.stream, group=self.group,
+                     consumers=removed)
+        return removed
 
     async def _lost(self, ids: list[str]) -> None:
         """Pending entries the stream's retention trimmed away before anyone processed them."""
