@@ -280,7 +280,7 @@ async def run(ctx: Any) -> dict[str, Any]:
         "checks_per_s": _median(results, "checks_per_s"), "checks_per_cpu_s": _median(results, "checks_per_cpu_s"),
         "cpu_us_per_check": _median(results, "cpu_us_per_check"), "checks_per_run": checks,
         "other_processes_cores": _median(results, "other_processes_cores"), "runs": results,
-        "settings": "defaults (concurrency 1000, batch 200, a JSON log line per check to a file)",
+        "settings": "defaults (concurrency 1000, batch 200, JSON logs to a file: a line per `down` check)",
         "profile": profile,
     }
     with ctx.timed("checker: blackbox"):

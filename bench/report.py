@@ -204,6 +204,13 @@ def table(report: dict[str, Any]) -> str:
     def add(label: str, value: Any, digits: int = 1) -> None:
         rows.append((label, _fmt(value, digits)))
 
+    machine = _get(report, "meta/machine") or {}
+    cpu = machine.get("cpu") or {}
+    if cpu:  # two machines of one size can differ twofold: this says which one the figures are from
+        rows.append(("machine", f"{machine.get('cores')} × {cpu.get('model')} ({cpu.get('family_model')}), kernel "
+                                f"{machine.get('kernel')}, a system call ≈ {cpu.get('syscall_ns')} ns, a Python loop "
+                                f"step ≈ {cpu.get('python_loop_ns')} ns"))
+
     for key, rows_of in (("checker", _checker_rows), ("pipeline", _pipeline_rows), ("api", _api_rows),
                          ("failure_injection", _soak_rows)):
         if report.get(key):

@@ -82,6 +82,38 @@ def _version(command: list[str]) -> str | None:
     return (done.stdout or done.stderr).strip().splitlines()[0] if (done.stdout or done.stderr) else None
 
 
+def _cpu() -> dict[str, Any]:
+    """What makes figures from two machines of the same size differ: the processor, and the speculative-execution
+    mitigations the kernel applies, which make every system call (and so every connection) dearer."""
+    fields: dict[str, str] = {}
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            name, _, value = line.partition(":")
+            fields.setdefault(name.strip(), value.strip())  # the first processor's
+    mitigations = {}
+    with contextlib.suppress(OSError):
+        for entry in sorted(Path("/sys/devices/system/cpu/vulnerabilities").iterdir()):
+            state = entry.read_text().strip()
+            if state.startswith("Mitigation"):
+                mitigations[entry.name] = state.removeprefix("Mitigation: ")
+    return {"model": fields.get("model name"), "family_model": f"{fields.get('cpu family')}/{fields.get('model')}",
+            "mhz": fields.get("cpu MHz"), "mitigations": mitigations, **_yardsticks()}
+
+
+def _yardsticks(steps: int = 200_000) -> dict[str, float]:
+    """Two costs every figure is made of, in nanoseconds: a step of the Python interpreter (an empty loop's),
+    and a trivial system call (`getppid`), which every connection pays several times over."""
+    started = time.perf_counter()
+    for _ in range(steps):
+        pass
+    loop_ns = (time.perf_counter() - started) * 1e9 / steps
+    started = time.perf_counter()
+    for _ in range(steps):
+        os.getppid()
+    call_ns = (time.perf_counter() - started) * 1e9 / steps - loop_ns
+    return {"python_loop_ns": round(loop_ns, 1), "syscall_ns": round(call_ns)}
+
+
 def _meta(ctx: Context) -> dict[str, Any]:
     git = _version(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"])
     dirty = bool(_version(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"]))
@@ -90,7 +122,7 @@ def _meta(ctx: Context) -> dict[str, Any]:
         "git_commit": git, "git_dirty": dirty, "python": platform.python_version(),
         "machine": {"cores": os.cpu_count(), "memory_gib": round(os.sysconf("SC_PAGE_SIZE")
                                                                  * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
-                    "kernel": platform.release(), "load_average_at_start": os.getloadavg()},
+                    "kernel": platform.release(), "load_average_at_start": os.getloadavg(), "cpu": _cpu()},
         "tools": {"wrk": _version(["wrk", "--version"]),
                   "blackbox_exporter": _version(["prometheus-blackbox-exporter", "--version"])},
         "sections": list(ctx.sections),

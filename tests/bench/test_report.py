@@ -76,3 +76,20 @@ def test_a_lost_check_misses_the_pipeline_target() -> None:
 def test_nothing_measured() -> None:
     assert set(_verdicts({}).values()) == {"not measured"}
     assert "TARGETS" in report.table({"targets": report.targets({})})
+
+
+def test_the_table_says_which_machine_the_figures_are_from() -> None:
+    machine = {"cores": 2, "kernel": "6.18.44",
+               "cpu": {"model": "AMD EPYC", "family_model": "25/1", "syscall_ns": 610, "python_loop_ns": 38.7,
+                       "mitigations": {}}}
+    first = report.table({"meta": {"machine": machine}, "targets": []}).splitlines()[0]
+    assert first == ("machine  2 × AMD EPYC (25/1), kernel 6.18.44, a system call ≈ 610 ns, a Python loop step"
+                     " ≈ 38.7 ns")
+
+
+def test_the_report_reads_this_machine() -> None:
+    from bench.run import _cpu
+
+    cpu = _cpu()
+    assert cpu["syscall_ns"] > 0 and cpu["python_loop_ns"] > 0
+    assert isinstance(cpu["mitigations"], dict)
