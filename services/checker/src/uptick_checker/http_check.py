@@ -18,7 +18,6 @@ when a JSON path must be read. A user's request headers are sent on redirects to
 
 from __future__ import annotations
 
-import asyncio
 import ssl
 from base64 import b64encode
 from collections.abc import Mapping, Sequence
@@ -34,7 +33,7 @@ from yarl import URL
 
 from uptick_checker import phases
 from uptick_checker.connect import Connector
-from uptick_checker.outcome import Outcome
+from uptick_checker.outcome import Outcome, judge
 from uptick_checker.phases import Timeline
 from uptick_checker.reasons import BodyFailed, CheckFailed, describe
 from uptick_checker.socket_check import check_socket, days_left
@@ -48,8 +47,6 @@ from uptick_common.checks import (
     CheckSpec,
     HeaderAssertion,
     Observed,
-    evaluate,
-    first_failure,
     status_matches,
 )
 
@@ -88,28 +85,8 @@ class HttpChecker:
         """Never raises for anything the target does: a failure is a `down` outcome with a reason."""
         if spec.type != "http":
             return await check_socket(url, timeout_seconds, spec, connector=self._connector, tls_contexts=self._tls)
-        timeline = Timeline()
-        token = timeline.track()
-        deadline = asyncio.timeout(timeout_seconds)
-        seen: Observed | None = None
-        http_status: int | None = None
-        try:
-            async with deadline:
-                seen = await self._fetch(url, spec, timeline)
-            http_status = seen.status
-            error = _status_error(http_status or 0, spec.expected_status)
-        except Exception as exc:  # noqa: BLE001 - whatever the target did, it is a down result
-            error = f"timeout after {timeout_seconds:g}s" if deadline.expired() else describe(exc)
-            http_status = exc.http_status if isinstance(exc, BodyFailed) else None
-        finally:
-            timeline.untrack(token)
-        latency_ms = timeline.elapsed_ms()
-        results = None
-        if seen is not None and spec.assertions:
-            seen.latency_ms = latency_ms
-            results = evaluate(spec.assertions, seen)
-            error = error or first_failure(results)
-        return Outcome("up" if error is None else "down", http_status, latency_ms, error, timeline.phases(), results)
+        return await judge(partial(self._fetch, url, spec), timeout_seconds, spec.assertions,
+                           partial(_status_error, expected=spec.expected_status))
 
     async def _fetch(self, target: str, spec: CheckSpec, timeline: Timeline) -> Observed:
         """The final response after following redirects; every hop is validated before it is requested."""
@@ -239,7 +216,8 @@ def _keep_cookies(jar: aiohttp.CookieJar | None, message: RawResponseMessage, ur
     return jar
 
 
-def _status_error(status: int, expected: Sequence[str]) -> str | None:
+def _status_error(seen: Observed, expected: Sequence[str]) -> str | None:
+    status = seen.status or 0
     if status_matches(status, expected):
         return None
     return f"HTTP {status}" if tuple(expected) == DEFAULT_STATUS else f"HTTP {status} (expected {', '.join(expected)})"

@@ -1,11 +1,16 @@
-"""What one check found, whatever its type: the checker's side of a `CheckResult`."""
+"""What one check found, whatever its type: the checker's side of a `CheckResult`, and the frame every
+check type runs in (`judge`)."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from uptick_common.checks import AssertionResult
+from uptick_checker.phases import Timeline
+from uptick_checker.reasons import BodyFailed, describe
+from uptick_common.checks import Assertion, AssertionResult, Observed, evaluate, first_failure
 from uptick_common.streams import Phases
 
 
@@ -17,3 +22,38 @@ class Outcome:
     error: str | None
     phases: Phases | None = None
     assertions: list[AssertionResult] | None = None  # None: not evaluated (no assertions, or no answer)
+
+
+def _nothing_wrong(_: Observed) -> str | None:
+    return None
+
+
+async def judge(observe: Callable[[Timeline], Awaitable[Observed]], timeout_seconds: float,
+                assertions: Sequence[Assertion], verdict: Callable[[Observed], str | None] = _nothing_wrong,
+                ) -> Outcome:
+    """Run `observe` under one deadline for all of it, timed by the check's timeline, then judge what it
+    saw: `verdict` (the type's own rule, e.g. the expected status) and every assertion, which are recorded
+    whenever there was an answer. Never raises for anything the target does: whatever `observe` raises is a
+    `down` outcome with its reason."""
+    timeline = Timeline()
+    token = timeline.track()
+    deadline = asyncio.timeout(timeout_seconds)
+    seen: Observed | None = None
+    http_status: int | None = None
+    try:
+        async with deadline:
+            seen = await observe(timeline)
+        http_status = seen.status
+        error = verdict(seen)
+    except Exception as exc:  # noqa: BLE001 - whatever the target did, it is a down result
+        error = f"timeout after {timeout_seconds:g}s" if deadline.expired() else describe(exc)
+        http_status = exc.http_status if isinstance(exc, BodyFailed) else None
+    finally:
+        timeline.untrack(token)
+    latency_ms = timeline.elapsed_ms()
+    results = None
+    if seen is not None and assertions:
+        seen.latency_ms = latency_ms
+        results = evaluate(assertions, seen)
+        error = error or first_failure(results)
+    return Outcome("up" if error is None else "down", http_status, latency_ms, error, timeline.phases(), results)

@@ -15,46 +15,32 @@ from datetime import UTC, datetime
 from cryptography import x509
 
 from uptick_checker.connect import Connector
-from uptick_checker.outcome import Outcome
+from uptick_checker.outcome import Outcome, judge
 from uptick_checker.phases import Timeline
-from uptick_checker.reasons import CheckFailed, describe
-from uptick_common.checks import CertExpiryAssertion, CheckSpec, Observed, evaluate, first_failure, socket_address
+from uptick_checker.reasons import CheckFailed
+from uptick_common.checks import CertExpiryAssertion, CheckSpec, Observed, socket_address
 
 
 async def check_socket(target: str, timeout_seconds: float, spec: CheckSpec, *, connector: Connector,
                        tls_contexts: dict[bool, ssl.SSLContext]) -> Outcome:
     """Never raises for anything the target does: a failure is a `down` outcome with a reason."""
-    timeline = Timeline()
-    token = timeline.track()
-    deadline = asyncio.timeout(timeout_seconds)
-    days: float | None = None
-    try:
-        async with deadline:
-            host, port = _address(target)
-            tls = tls_contexts[spec.verify_tls] if spec.type == "tls" else None
-            transport, _ = await connector.open(host, port, asyncio.Protocol, timeline, tls=tls)
-            try:
-                if tls is not None:
-                    der = transport.get_extra_info("ssl_object").getpeercert(binary_form=True)
-                    if not der:
-                        raise CheckFailed("the server sent no certificate")
-                    days = days_left(der)
-            finally:
-                transport.abort()
-        error = None
-    except Exception as exc:  # noqa: BLE001 - whatever the target did, it is a down result
-        error = f"timeout after {timeout_seconds:g}s" if deadline.expired() else describe(exc)
-    finally:
-        timeline.untrack(token)
-    latency_ms = timeline.elapsed_ms()
-    results = None
-    if error is None:
-        implicit = [CertExpiryAssertion(type="cert_expiry", op=">=", value=spec.tls_warn_days)]
-        assertions = [*(implicit if spec.type == "tls" else []), *spec.assertions]
-        if assertions:
-            results = evaluate(assertions, Observed(latency_ms=latency_ms, cert_days_left=days))
-            error = first_failure(results)
-    return Outcome("up" if error is None else "down", None, latency_ms, error, timeline.phases(), results)
+    tls = tls_contexts[spec.verify_tls] if spec.type == "tls" else None
+
+    async def observe(timeline: Timeline) -> Observed:
+        host, port = _address(target)
+        transport, _ = await connector.open(host, port, asyncio.Protocol, timeline, tls=tls)
+        try:
+            if tls is None:
+                return Observed(latency_ms=0)
+            der = transport.get_extra_info("ssl_object").getpeercert(binary_form=True)
+            if not der:
+                raise CheckFailed("the server sent no certificate")
+            return Observed(latency_ms=0, cert_days_left=days_left(der))
+        finally:
+            transport.abort()
+
+    implicit = [CertExpiryAssertion(type="cert_expiry", op=">=", value=spec.tls_warn_days)] if tls else []
+    return await judge(observe, timeout_seconds, [*implicit, *spec.assertions])
 
 
 def _address(target: str) -> tuple[str, int]:
