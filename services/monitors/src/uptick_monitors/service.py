@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import Row, Select, delete, func, select, tuple_
+from sqlalchemy import delete, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from uptick_common.checks import HEARTBEAT_REGION, Assertions, CheckSpec, status_items
@@ -37,46 +37,9 @@ class Invalid(Exception):
     """Input that passed the schema but not the rules that need context (regions, merged values)."""
 
 
-def _summaries() -> Select[tuple[Monitor, MonitorStatus]]:
-    return select(Monitor, MonitorStatus).outerjoin(MonitorStatus, MonitorStatus.monitor_id == Monitor.id)
-
-
-def to_out(row: Row[tuple[Monitor, MonitorStatus | None]] | tuple[Monitor, MonitorStatus | None]) -> MonitorOut:
-    monitor, state = row
-    status = "paused" if monitor.paused else (state.status if state else "pending")
-    return MonitorOut(
-        id=monitor.id, name=monitor.name, interval_seconds=monitor.interval_seconds,
-        url=heartbeat_path(monitor.heartbeat_token) if monitor.heartbeat_token else monitor.url,
-        timeout_seconds=monitor.timeout_seconds, regions=monitor.regions, paused=monitor.paused,
-        created_at=monitor.created_at, updated_at=monitor.updated_at, status=status,
-        last_latency_ms=state.last_latency_ms if state else None,
-        last_checked_at=state.last_checked_at if state else None,
-        last_error=state.last_error if state and not monitor.paused else None,
-        recent_latencies_ms=list(state.recent_latencies_ms) if state else [],
-        region_status=_region_status(monitor, state),
-        quorum=monitor.quorum, confirmation_period_seconds=monitor.confirmation_period_seconds,
-        recovery_period_seconds=monitor.recovery_period_seconds,
-        status_since=state.status_changed_at if state else None,
-        heartbeat_url=heartbeat_path(monitor.heartbeat_token) if monitor.heartbeat_token else None,
-        **{field: getattr(monitor, field) for field in SPEC_FIELDS},
-    )
-
-
-def _region_status(monitor: Monitor, state: MonitorStatus | None) -> dict[str, RegionStatus]:
-    if state is None:
-        return {}
-    cutoff = datetime.now(UTC) - stale_after(monitor.interval_seconds)
-    shown = {}
-    for region, result in state.regions.items():
-        if region in monitor.regions:
-            status = RegionStatus.model_validate(result)
-            shown[region] = status.model_copy(update={"stale": status.checked_at < cutoff})
-    return shown
-
-
-# The monitor list reads plain columns (no ORM entities) and builds its answer from them without validating
-# again what the API validated before it was stored: the per-row cost of the dashboard's biggest request.
-_LIST_COLUMNS = (
+# A monitor's answer is built from plain columns (no ORM entities), without validating again what the API
+# validated before it was stored: the per-row cost of the dashboard's biggest request, the monitor list.
+_ANSWER_COLUMNS = (
     Monitor.id, Monitor.name, Monitor.url, Monitor.interval_seconds, Monitor.timeout_seconds, Monitor.regions,
     Monitor.paused, Monitor.created_at, Monitor.updated_at, Monitor.quorum, Monitor.confirmation_period_seconds,
     Monitor.recovery_period_seconds, Monitor.heartbeat_token,
@@ -90,8 +53,9 @@ _ASSERTIONS: TypeAdapter[list[Any]] = TypeAdapter(Assertions)
 _REGION_KEYS = ("latency_ms", "http_status", "error")
 
 
-def _listed(row: Sequence[Any], now: datetime) -> dict[str, Any]:
-    """One monitor of the list as MonitorOut would serialise it (same keys, same order, same values)."""
+def _answer(row: Sequence[Any], now: datetime) -> dict[str, Any]:
+    """One monitor (a row of `_ANSWER_COLUMNS`) as MonitorOut would serialise it: same keys, same order, same
+    values. The list sends it as it is; a single monitor's answer is validated as a MonitorOut on top."""
     (id_, name, url, interval, timeout, regions, paused, created_at, updated_at, quorum, confirmation, recovery,
      token, kind, method, headers, body, follow_redirects, expected_status, verify_tls, assertions, warn_days,
      grace, state_id, status, latency, checked_at, error, recent, region_results, changed_at) = row
@@ -150,24 +114,26 @@ async def list_page(
         page = page.where(Monitor.id > after_id)
     ids = page.subquery()
     query = (
-        select(*_LIST_COLUMNS).select_from(Monitor)
+        select(*_ANSWER_COLUMNS).select_from(Monitor)
         .join(ids, ids.c.id == Monitor.id)
         .outerjoin(MonitorStatus, MonitorStatus.monitor_id == Monitor.id)
         .order_by(Monitor.id)
     )
     rows = (await session.execute(query)).all()
     now = datetime.now(UTC)
-    items = [_listed(row, now) for row in rows[:limit]]
+    items = [_answer(row, now) for row in rows[:limit]]
     return items, (items[-1]["id"] if len(rows) > limit else None)
 
 
 async def get(*, session: AsyncSession, user_id: int, monitor_id: int) -> MonitorOut:
     row = (await session.execute(
-        _summaries().where(Monitor.id == monitor_id, Monitor.user_id == user_id)
+        select(*_ANSWER_COLUMNS).select_from(Monitor)
+        .outerjoin(MonitorStatus, MonitorStatus.monitor_id == Monitor.id)
+        .where(Monitor.id == monitor_id, Monitor.user_id == user_id)
     )).first()
     if row is None:
         raise NotFound
-    return to_out(row)
+    return MonitorOut.model_validate(_answer(row, datetime.now(UTC)))
 
 
 def _check_regions(regions: Sequence[str], known: Sequence[str]) -> list[str]:
