@@ -78,3 +78,12 @@ async def test_consumers_gone_for_good_leave_the_group_but_not_while_they_hold_m
     await asyncio.sleep(1.1)
     assert sorted(await consumer.retire_departed()) == ["pod-a", "pod-fresh"]
     assert await _consumers(redis_client) == {NAME: 0}
+
+
+async def test_removing_departed_consumers_never_stops_reading(redis_client: aioredis.Redis) -> None:
+    consumer = StreamConsumer(redis_client, STREAM, GROUP, NAME, reclaim_every_s=3600, retire_every_s=0)
+    assert await consumer.read(10, 10) == []
+    await redis_client.xgroup_destroy(STREAM, GROUP)  # Redis lost the group: the script fails (NOGROUP)
+    assert await consumer.read(10, 10) == []  # and the read makes the group again
+    entry_id = (await redis_client.xadd(STREAM, {"data": "1"})).decode()
+    assert [d.id for d in await consumer.read(10, 10)] == [entry_id]

@@ -104,8 +104,11 @@ class StreamConsumer:
                 return claimed
             self._next_reclaim = time.monotonic() + self.reclaim_every_s
         if time.monotonic() >= self._next_retire:
-            await self.retire_departed()
             self._next_retire = time.monotonic() + self.retire_every_s
+            try:
+                await self.retire_departed()
+            except ResponseError as exc:  # housekeeping: never a reason not to read (a lost group is made below)
+                log.warning("departed consumers not removed", stream=self.stream, group=self.group, error=str(exc))
         return await self._xreadgroup(">", count, block_ms)
 
     async def ack(self, ids: list[str]) -> None:
