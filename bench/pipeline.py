@@ -43,8 +43,21 @@ REGION = "bench"
 INTERVAL = 30
 LATENESS_LIMIT_S = 2.0
 FULL_RUNGS = (500.0, 1000.0, 1500.0, 2000.0, 2500.0, 3000.0, 3300.0, 3600.0, 4000.0, 5000.0, 6000.0)
-# Where the walk up or down the ladder starts: just under the fixed load, which this machine held on 2026-11-28.
+# Where the walk up or down the ladder starts when the checker was not measured first: just under the fixed
+# load, which machine A held on 2026-11-28 (README, Performance).
 QUICK_FIRST_RUNG, FULL_FIRST_RUNG = 2600.0, 3000.0
+# Otherwise near what the pipeline held on both machines measured so far, for what one checker process did
+# alone: 4,000/s for 5,587 (0.72) and 1,200-1,500/s for 2,037 (0.59-0.74). A slow machine then does not spend
+# minutes overloaded on rungs far above it, and a fast one does not climb from far below.
+PIPELINE_PER_CHECKER_ALONE = 0.65
+
+
+def first_rung(quick: bool, fixed: float, checker_alone_per_s: float | None) -> float:
+    """The load the ladder's walk starts from (next_load takes the rung nearest it)."""
+    if not checker_alone_per_s:
+        return QUICK_FIRST_RUNG if quick else FULL_FIRST_RUNG
+    guess = PIPELINE_PER_CHECKER_ALONE * checker_alone_per_s
+    return min(guess, fixed) if quick else guess
 
 _ACTIVATE = """
 UPDATE monitors SET paused = false, next_due_at = to_timestamp(
@@ -365,7 +378,8 @@ async def run(ctx: Any) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
         section["setup_s"] = round(time.monotonic() - started, 1)
         if want_pipeline:
             try:
-                await _measure(pipeline, section, quick, fixed)
+                await _measure(pipeline, section, quick, fixed,
+                               first_rung(quick, fixed, ctx.checker_alone_per_s))
             except Exception as exc:  # noqa: BLE001 - recorded; the API figures may still come
                 section["error"] = f"{type(exc).__name__}: {exc}"
                 ctx.say(f"pipeline failed: {section['error']}")
@@ -385,11 +399,11 @@ async def run(ctx: Any) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     return (section if want_pipeline else None), api_section
 
 
-async def _measure(pipeline: Pipeline, section: dict[str, Any], quick: bool, fixed: float) -> None:
+async def _measure(pipeline: Pipeline, section: dict[str, Any], quick: bool, fixed: float, start: float) -> None:
     """The ladder first (each window drained before the next), then the fixed load: when it is more than
     the machine sustains it is overloaded, and only the last window may be left undrained (QUICK)."""
     window, warm = (6, 2) if quick else (60, 10)
-    section["max_sustained"] = await _search(pipeline, fixed, quick, window, warm)
+    section["max_sustained"] = await _search(pipeline, fixed, quick, window, warm, start)
     with pipeline.ctx.timed("pipeline: drain after the ladder, all stored"):
         await pipeline.drain(120 if quick else 900)
         section["every_check_stored"] = await pipeline.all_stored()
@@ -464,7 +478,8 @@ def planned_seconds(quick: bool, fixed: float, capacity: float) -> float:
         return warm + seconds + extra + backlog  # the backlog: seconds of checking at `capacity`
 
     ladder, held = rungs(quick, fixed), {}
-    while (load := next_load(ladder, QUICK_FIRST_RUNG if quick else FULL_FIRST_RUNG, held)) is not None:
+    start = first_rung(quick, fixed, capacity / PIPELINE_PER_CHECKER_ALONE)  # a checker as fast as `capacity` says
+    while (load := next_load(ladder, start, held)) is not None:
         held[load] = load <= capacity
     tried = [*held, *([] if quick or (halfway := halfway_load(held)) is None else [halfway])]
     seconds = (8 if quick else 15) + warm + sum(one(load, window) for load in tried)
@@ -474,9 +489,10 @@ def planned_seconds(quick: bool, fixed: float, capacity: float) -> float:
     return seconds + 2  # quiet, stop
 
 
-async def _search(pipeline: Pipeline, fixed: float, quick: bool, window: float, warm: float) -> dict[str, Any]:
+async def _search(pipeline: Pipeline, fixed: float, quick: bool, window: float, warm: float,
+                  start: float) -> dict[str, Any]:
     """The highest load sustained (p99 lateness under 2 s, nothing shed, every job due stored). The ladder is
-    walked from a rung in its middle: up while a load is sustained, down while it is not, until the verdict
+    walked from the rung nearest `start`: up while a load is sustained, down while it is not, until the verdict
     flips (so two or three windows find it, not all the rungs below it); the full run then tries once halfway
     between the highest load sustained and the lowest not. Each window is drained before the next."""
     steps: list[dict[str, Any]] = []
@@ -491,7 +507,7 @@ async def _search(pipeline: Pipeline, fixed: float, quick: bool, window: float, 
 
     ladder = rungs(quick, fixed)
     held: dict[float, bool] = {}
-    while (load := next_load(ladder, QUICK_FIRST_RUNG if quick else FULL_FIRST_RUNG, held)) is not None:
+    while (load := next_load(ladder, start, held)) is not None:
         held[load] = await step(load)
     if not quick and (halfway := halfway_load(held)) is not None:
         await step(halfway)
@@ -499,4 +515,5 @@ async def _search(pipeline: Pipeline, fixed: float, quick: bool, window: float, 
     failed = [s["offered_per_s"] for s in steps if not s["sustained"]]
     return {"checks_per_s": max(passed, default=None), "first_not_sustained_per_s": min(failed, default=None),
             "criteria": f"p99 lateness < {LATENESS_LIMIT_S:g} s, nothing shed, every job due in the window stored",
-            "rungs": ladder, "top_rung_sustained": bool(held.get(ladder[-1])), "steps": steps}
+            "rungs": ladder, "started_near_per_s": round(start), "top_rung_sustained": bool(held.get(ladder[-1])),
+            "steps": steps}

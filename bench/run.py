@@ -51,6 +51,7 @@ class Context:
     redis: Any = None
     postgres: Any = None
     target: Any = None
+    checker_alone_per_s: float | None = None  # once measured: where the pipeline's ladder starts
 
     def __post_init__(self) -> None:
         self.logs = self.out / "logs"
@@ -204,6 +205,7 @@ async def _measure(ctx: Context, result: dict[str, Any]) -> None:
         if "checker" in ctx.sections:
             with ctx.timed("checker"):
                 await _section(ctx, "checker", result, checker.run(ctx))
+            ctx.checker_alone_per_s = result["checker"].get("checks_per_s")
         if {"pipeline", "api"} & set(ctx.sections):
             with ctx.timed("pipeline: start postgres"):
                 await asyncio.to_thread(ctx.postgres.start)
