@@ -504,7 +504,8 @@ class CheckSpec(BaseModel):
     """How a monitor's target is checked, beyond its URL and deadline. The HTTP options only matter to
     `http` monitors; `tls_warn_days` only to `tls` ones. Defaults are a plain GET, 200-399 up."""
 
-    model_config = ConfigDict(extra="ignore")
+    # Frozen: every job without a spec of its own shares one default (streams.DEFAULT_SPEC).
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
     type: MonitorType = "http"
     method: HttpMethod = "GET"

@@ -49,6 +49,9 @@ class Message(BaseModel):
         return cls.model_validate_json(raw)
 
 
+DEFAULT_SPEC = CheckSpec()
+
+
 class CheckJob(Message):
     """What the poller asks a region to check. It carries the whole definition: checkers never query Postgres."""
 
@@ -58,16 +61,14 @@ class CheckJob(Message):
     scheduled_ms: int = Field(description="when the check is due, ms since the epoch")
     url: str
     timeout_seconds: float
-    spec: CheckSpec = Field(default_factory=CheckSpec, description="type, HTTP options, assertions")
+    # Most jobs leave the spec out (the default): they share one, not a new one validated per job (~20 µs).
+    spec: CheckSpec = Field(default_factory=lambda: DEFAULT_SPEC, description="type, HTTP options, assertions")
     confirm_failure: bool = Field(
         default=False, description="the region last saw the monitor up: re-check a failure once before it counts")
 
     def fields(self) -> dict[str, str]:
         """The default spec (most monitors') is left out: half the message, and nothing for the checker to parse."""
         return {"data": self.model_dump_json(exclude={"spec"} if self.spec == DEFAULT_SPEC else None)}
-
-
-DEFAULT_SPEC = CheckSpec()
 
 
 class CheckResult(Message):

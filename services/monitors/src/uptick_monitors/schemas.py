@@ -83,7 +83,8 @@ class MonitorCreate(CheckSpec):
     """A monitor: its target and schedule, and how it is checked (the `CheckSpec` fields: type, method,
     headers, body, follow_redirects, expected_status, verify_tls, assertions, tls_warn_days)."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # Unlike the CheckSpec it extends, not frozen: its validators fill in defaults that depend on other fields.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=False)
 
     url: Target | None = Field(default=None, description="required but for heartbeat monitors")
     name: Name | None = Field(default=None, description="defaults to the URL's host")
