@@ -401,7 +401,8 @@ async def run(ctx: Any) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
 
 async def _measure(pipeline: Pipeline, section: dict[str, Any], quick: bool, fixed: float, start: float) -> None:
     """The ladder first (each window drained before the next), then the fixed load: when it is more than
-    the machine sustains it is overloaded, and only the last window may be left undrained (QUICK)."""
+    the machine sustains it is overloaded. Then one more fixed-load window for the profiles, the only one that
+    may be left undrained (QUICK)."""
     window, warm = (6, 2) if quick else (60, 10)
     section["max_sustained"] = await _search(pipeline, fixed, quick, window, warm, start)
     with pipeline.ctx.timed("pipeline: drain after the ladder, all stored"):
