@@ -46,10 +46,16 @@ FULL_RUNGS = (500.0, 1000.0, 1500.0, 2000.0, 2500.0, 3000.0, 3300.0, 3600.0, 400
 # Where the walk up or down the ladder starts when the checker was not measured first: just under the fixed
 # load, which machine A held on 2026-11-28 (README, Performance).
 QUICK_FIRST_RUNG, FULL_FIRST_RUNG = 2600.0, 3000.0
-# Otherwise near what the pipeline held on both machines measured so far, for what one checker process did
-# alone: 4,000/s for 5,587 (0.72) and 1,200-1,500/s for 2,037 (0.59-0.74). A slow machine then does not spend
-# minutes overloaded on rungs far above it, and a fast one does not climb from far below.
+# Otherwise near what the pipeline held on the machines measured so far, for what one checker process did
+# alone: 4,000/s for 5,587 (0.72), 1,200-1,500/s for 2,037 (0.59-0.74) and 4,500/s for 5,436 (0.83). A slow
+# machine then does not spend minutes overloaded on rungs far above it, and a fast one does not climb from far
+# below.
 PIPELINE_PER_CHECKER_ALONE = 0.65
+TEN_MINUTES_S = 600
+# The streams' retention on the bench's stack: the longest window, its warm-up and the minute or two until its
+# load is off and its jobs are read back. With the default (600 s) the poller trimmed the first ~2,200 jobs of
+# the ten minutes before they were read back (machine C, 2026-11-28). Valkey holds 12 minutes, not 10.
+STREAM_RETENTION_S = TEN_MINUTES_S + 120
 
 
 def first_rung(quick: bool, fixed: float, checker_alone_per_s: float | None) -> float:
@@ -94,6 +100,27 @@ def _metric(text: str, name: str) -> float:
     return sum(float(m.group(1)) for m in re.finditer(rf"^{name}(?:{{[^}}]*}})? ([0-9.e+]+)$", text, re.M))
 
 
+async def due_jobs(redis: aioredis.Redis, stream: str, t0: float, t1: float) -> tuple[list[tuple[int, int]], bool]:
+    """(monitor, scheduled ms) of every job due in [t0, t1) still in the job stream, and whether that is all of
+    them: False when the stream's retention has trimmed entries from where the window's jobs begin."""
+    jobs = []
+    first_id = int(t0 * 1000) - 1000  # a job is added once due: its entry id is after t0 (a second's margin)
+    start = f"{first_id}-0"
+    while True:
+        entries = await redis.xrange(stream, min=start, max="+", count=20_000)
+        for _entry_id, fields in entries:
+            job = CheckJob.from_fields(fields)
+            if t0 * 1000 <= job.scheduled_ms < t1 * 1000:
+                jobs.append((job.monitor_id, job.scheduled_ms))
+        if len(entries) < 20_000:
+            break
+        start = "(" + entries[-1][0].decode()
+    info = await redis.xinfo_stream(stream)
+    trimmed = info["entries-added"] > info["length"]  # nothing else deletes from a job stream
+    oldest_kept = int(info["recorded-first-entry-id"].split(b"-")[0])
+    return jobs, not trimmed or oldest_kept <= first_id
+
+
 class Pipeline:
     def __init__(self, ctx: Any, checkers: int) -> None:
         self.ctx, self.checkers = ctx, checkers
@@ -120,7 +147,8 @@ class Pipeline:
         tokens.generate_keypair(keys / "jwt-private.pem", keys / "jwt-public.pem")
         self.stack = BenchStack(StackConfig(
             database_url=self.database_url, redis_url=ctx.redis.url, keys_dir=keys, regions=(REGION,),
-            router_port=free_port(), overrides={"UPTICK_LOG_FORMAT": "json", "UPTICK_ENV": "dev"}),
+            router_port=free_port(), overrides={"UPTICK_LOG_FORMAT": "json", "UPTICK_ENV": "dev",
+                                                      "UPTICK_STREAM_RETENTION_SECONDS": str(STREAM_RETENTION_S)}),
             ctx.logs, checkers_per_region=self.checkers)
         with ctx.timed("pipeline: start services"):
             await self.stack.start(timeout=120)
@@ -208,21 +236,6 @@ class Pipeline:
             await asyncio.sleep(0.25)
         return None
 
-    async def _due_jobs(self, t0: float, t1: float) -> list[tuple[int, int]]:
-        """(monitor, scheduled ms) of every job due in [t0, t1) that the poller added (the stream is kept
-        for ten minutes: its retention)."""
-        jobs = []
-        start = f"{int(t0 * 1000) - 1000}-0"
-        while True:
-            entries = await self.redis.xrange(checks_stream(REGION), min=start, max="+", count=20_000)
-            for _entry_id, fields in entries:
-                job = CheckJob.from_fields(fields)
-                if t0 * 1000 <= job.scheduled_ms < t1 * 1000:
-                    jobs.append((job.monitor_id, job.scheduled_ms))
-            if len(entries) < 20_000:
-                return jobs
-            start = "(" + entries[-1][0].decode()
-
     async def window(self, load: float, seconds: float, *, warm: float, drain_timeout: float,
                      profile: bool = False) -> dict[str, Any]:
         """Offer `load` checks/s, measure `seconds` of it, stop the load, let it drain (up to `drain_timeout`; not
@@ -271,7 +284,7 @@ class Pipeline:
             ticks = conn.execute(_TICKS_DUE, {"t0": t0, "t1": t1}).fetchall()
             per_second = [n for _, n in conn.execute(_STORED_PER_SECOND, {"t0": t0, "t1": t1}).fetchall()]
         stored = {(m, ms) for m, ms, *_ in ticks}
-        due = await self._due_jobs(t0, t1)
+        due, due_complete = await due_jobs(self.redis, checks_stream(REGION), t0, t1)
         waiting = [read_at - ms / 1000 for m, ms in due if (m, ms) not in stored]
         lateness = _quantiles([float(t[2]) for t in ticks] + waiting)
         e2e = _quantiles([float(t[3]) for t in ticks] + waiting)
@@ -290,7 +303,8 @@ class Pipeline:
             "checked_per_s": round(counts["checked"] / elapsed, 1),
             "stored_per_s": round(sum(per_second) / elapsed, 1),
             "stored_per_s_min_max": [min(per_second, default=0), max(per_second, default=0)],
-            "jobs_due_in_window": len(due), "stored_of_them": len(ticks), "not_yet_stored": len(waiting),
+            "jobs_due_in_window": len(due) if due_complete else None, "stored_of_them": len(ticks),
+            "not_yet_stored": len(waiting), "due_jobs_complete": due_complete,
             "down_ticks": sum(1 for t in ticks if t[4] == "down"),
             "lateness_p50_s": lateness[0], "lateness_p99_s": lateness[1], "lateness_max_s": lateness[2],
             "e2e_p50_s": e2e[0], "e2e_p99_s": e2e[1], "e2e_max_s": e2e[2],
@@ -302,8 +316,8 @@ class Pipeline:
             "other_processes_cores": others_cores(busy0, busy1, cpu, elapsed),
         }
         result["sustained"] = bool(
-            drained is not None and not waiting and result["shed"] == 0 and result["lateness_p99_s"] is not None
-            and result["lateness_p99_s"] < LATENESS_LIMIT_S)
+            drained is not None and due_complete and not waiting and result["shed"] == 0
+            and result["lateness_p99_s"] is not None and result["lateness_p99_s"] < LATENESS_LIMIT_S)
         if profiles:
             result["profiles"] = profiles
         result["read_back_s"] = round(time.monotonic() - read_started, 1)
@@ -427,7 +441,7 @@ async def _measure(pipeline: Pipeline, section: dict[str, Any], quick: bool, fix
         best = section["max_sustained"]["checks_per_s"] or 0
         if best >= fixed:
             await pipeline.drain(900)
-            section["ten_minutes"] = await pipeline.window(fixed, 600, warm=warm, drain_timeout=600)
+            section["ten_minutes"] = await pipeline.window(fixed, TEN_MINUTES_S, warm=warm, drain_timeout=600)
             section["every_check_stored_after_ten_minutes"] = await pipeline.all_stored()
         else:
             section["ten_minutes"] = {"skipped": f"the highest load sustained ({best:g}/s) is below {fixed:g}/s"}
@@ -491,7 +505,7 @@ def planned_seconds(quick: bool, fixed: float, capacity: float) -> float:
     seconds += one(fixed, fixed_window) * (1 if quick else 3)
     seconds += one(fixed, fixed_window, drained=not quick)  # the profiled window (QUICK's last: not drained)
     if not quick and capacity >= fixed:
-        seconds += one(fixed, 600)
+        seconds += one(fixed, TEN_MINUTES_S)
     return seconds + 2  # quiet, stop
 
 
