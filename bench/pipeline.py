@@ -236,6 +236,11 @@ class Pipeline:
             await asyncio.sleep(0.25)
         return None
 
+    async def settle(self) -> None:
+        """Wait for the backlog a window left (an overloaded one's) to clear before what comes next: up to two
+        minutes in QUICK, fifteen in the full run."""
+        await self.drain(120 if self.ctx.quick else 900)
+
     async def window(self, load: float, seconds: float, *, warm: float, drain_timeout: float,
                      profile: bool = False) -> dict[str, Any]:
         """Offer `load` checks/s, measure `seconds` of it, stop the load, let it drain (up to `drain_timeout`; not
@@ -420,14 +425,14 @@ async def _measure(pipeline: Pipeline, section: dict[str, Any], quick: bool, fix
     window, warm = (6, 2) if quick else (60, 10)
     section["max_sustained"] = await _search(pipeline, fixed, quick, window, warm, start)
     with pipeline.ctx.timed("pipeline: drain after the ladder, all stored"):
-        await pipeline.drain(120 if quick else 900)
+        await pipeline.settle()
         section["every_check_stored"] = await pipeline.all_stored()
     count, fixed_window = (1, 8) if quick else (3, 60)
     runs = []
     for _ in range(count):
         runs.append(await pipeline.window(fixed, fixed_window, warm=warm, drain_timeout=60 if quick else 300))
         if runs[-1]["drain_s"] is None:
-            await pipeline.drain(120 if quick else 900)
+            await pipeline.settle()
     section["fixed_load"] = {"offered_per_s": fixed, "windows": count, "window_s": runs[0]["seconds"],
                              **summarize_fixed(runs), "runs": runs}
     # py-spy takes a fifth of a core from the services it samples (0.32 cores busy beside them instead of
@@ -440,7 +445,7 @@ async def _measure(pipeline: Pipeline, section: dict[str, Any], quick: bool, fix
     if not quick:
         best = section["max_sustained"]["checks_per_s"] or 0
         if best >= fixed:
-            await pipeline.drain(900)
+            await pipeline.settle()
             section["ten_minutes"] = await pipeline.window(fixed, TEN_MINUTES_S, warm=warm, drain_timeout=600)
             section["every_check_stored_after_ten_minutes"] = await pipeline.all_stored()
         else:
@@ -522,7 +527,7 @@ async def _search(pipeline: Pipeline, fixed: float, quick: bool, window: float, 
         steps.append(await pipeline.window(load, window, warm=warm if steps else 2 * warm,
                                            drain_timeout=60 if quick else 300))
         if steps[-1]["drain_s"] is None:
-            await pipeline.drain(120 if quick else 900)
+            await pipeline.settle()
         return steps[-1]["sustained"]
 
     ladder = rungs(quick, fixed)
