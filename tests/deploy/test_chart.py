@@ -503,7 +503,9 @@ def test_ingress_routes_like_the_local_router(helm):
     rule = ingress["spec"]["rules"][0]
     assert rule["host"] == "uptick.example.com"
     routes = {p["path"]: p["backend"]["service"]["name"] for p in rule["http"]["paths"]}
-    assert routes == {"/api/auth": "uptick-auth", "/api": "uptick-monitors", "/": "uptick-monitors"}
+    assert routes == {"/api/auth": "uptick-auth", "/api/orgs": "uptick-auth", "/api/tokens": "uptick-auth",
+                      "/api/invitations": "uptick-auth", "/api/audit": "uptick-auth", "/api": "uptick-monitors",
+                      "/": "uptick-monitors"}
     assert ingress["spec"]["tls"] == [{"hosts": ["uptick.example.com"], "secretName": "uptick-tls"}]
     (ingress,) = helm.of_kind(helm.render("default", "--set", "web.enabled=true"), "Ingress")
     routes = {p["path"]: p["backend"]["service"]["name"] for p in ingress["spec"]["rules"][0]["http"]["paths"]}

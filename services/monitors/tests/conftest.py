@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from uptick_common import tokens
 from uptick_common.db.engine import sqlalchemy_url
+from uptick_devstack.fixtures import add_personal_org
 from uptick_monitors.main import build_app
 from uptick_monitors.settings import MonitorsSettings
 
@@ -33,6 +34,7 @@ async def make_user(database_url: str, jwt_keys: tuple[Path, Path]):
         async with engine.begin() as conn:
             user_id = await conn.scalar(
                 text("INSERT INTO users (email, password_hash) VALUES (:e, 'x') RETURNING id"), {"e": email})
+            await add_personal_org(conn, user_id, email)
             await conn.execute(
                 text("INSERT INTO auth_sessions (id, user_id, expires_at) VALUES (:s, :u, :x)"),
                 {"s": f"s-{user_id}", "u": user_id, "x": datetime.now(UTC) + timedelta(hours=1)})

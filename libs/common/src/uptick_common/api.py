@@ -15,13 +15,10 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from uptick_common import tokens
 from uptick_common.backoff import TRANSIENT_ERRORS
-from uptick_common.db.models import AuthSession
 from uptick_common.metrics import HTTP_DURATION, HTTP_REQUESTS
 
 log = structlog.get_logger(__name__)
@@ -97,7 +94,11 @@ class RequestMetrics:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+                headers = message.setdefault("headers", [])
+                headers.append((b"x-request-id", request_id.encode()))
+                org_id = scope.get("state", {}).get("uptick_org")  # set by uptick_common.access
+                if org_id is not None:
+                    headers.append((b"x-uptick-org", str(org_id).encode()))
             await send(message)
 
         try:
@@ -141,31 +142,6 @@ def bearer_or_cookie(request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE)
 
 
-async def current_claims(request: Request, session: DbSession) -> tokens.Claims:
-    """The caller's verified token, whose session has not been logged out; 401 otherwise."""
-    token = bearer_or_cookie(request)
-    if not token:
-        raise Unauthorized("not authenticated")
-    try:
-        claims = tokens.verify(request.app.state.public_key, token)
-    except tokens.InvalidToken as exc:
-        raise Unauthorized("invalid or expired token") from exc
-    revoked = await session.scalar(
-        select(AuthSession.revoked_at.is_not(None)).where(AuthSession.id == claims.session_id)
-    )
-    if revoked is None or revoked:
-        raise Unauthorized("session has ended")
-    return claims
-
-
-CurrentClaims = Annotated[tokens.Claims, Depends(current_claims)]
-
-
-async def current_user_id(claims: CurrentClaims) -> int:
-    return claims.user_id
-
-
-CurrentUserId = Annotated[int, Depends(current_user_id)]
 
 
 def install_auth_errors(app: FastAPI) -> None:

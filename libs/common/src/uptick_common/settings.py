@@ -48,6 +48,9 @@ class HttpServiceSettings(CommonSettings):
     host: str = "0.0.0.0"
     port: int = 8000
     jwt_public_key_file: str = ".run/keys/jwt-public.pem"
+    # Where users reach Uptick (the dashboard's origin): links in e-mails, and the origin whose cookie-carried
+    # changes are accepted (CSRF).
+    public_url: str = "http://127.0.0.1:8080"
     # Secure cookies need HTTPS; the local dev stack is plain HTTP on 127.0.0.1.
     cookie_secure: bool | None = None
 

@@ -1,10 +1,13 @@
-"""Access tokens: signed by auth with its private key (Ed25519), verified anywhere with the public key.
-
-Verification pins the algorithm, so `alg: none` and an HMAC signed with the public key are refused.
+"""Credentials. Access tokens: signed by auth with its private key (Ed25519), verified anywhere with the
+public key; verification pins the algorithm, so `alg: none` and an HMAC signed with the public key are
+refused. API tokens: `upt_` and 32 random bytes, a prefix secret scanners can recognise; stored as SHA-256
+(a random secret needs no slow hash: there is no dictionary to try).
 """
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -14,6 +17,8 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+API_TOKEN_PREFIX = "upt_"  # noqa: S105 (a prefix, not a secret)
+API_TOKEN_SHOWN_CHARS = 12  # `upt_` and the first 8 characters of the secret: enough to recognise a token
 ALGORITHM = "EdDSA"
 ISSUER = "uptick-auth"
 AUDIENCE = "uptick"
@@ -80,3 +85,12 @@ def generate_keypair(private_path: Path, public_path: Path) -> None:
     public_path.write_bytes(
         key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
+
+
+def new_api_token() -> str:
+    return API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def secret_hash(secret: str) -> bytes:
+    """How API tokens, refresh tokens and other random secrets are stored and looked up."""
+    return hashlib.sha256(secret.encode()).digest()

@@ -1,6 +1,7 @@
 """The dev router: one origin on 127.0.0.1:8080, routed by path exactly as the Kubernetes Ingress routes.
 
-    /api/auth/…  → auth        /api/…  → monitors        /  → web (the dashboard, once it exists)
+    /api/auth/…, /api/orgs/…, /api/tokens/…, /api/invitations/…, /api/audit  → auth (accounts)
+    /api/…  → monitors        /  → web (the dashboard, once it exists)
 """
 
 from __future__ import annotations
@@ -16,8 +17,12 @@ HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authoriza
               "transfer-encoding", "upgrade", "host", "content-length"}
 
 
+# The paths the auth service answers (the Ingress lists the same: charts/uptick/templates/ingress/).
+AUTH_PREFIXES = ("/api/auth", "/api/orgs", "/api/tokens", "/api/invitations", "/api/audit")
+
+
 def pick_upstream(path: str, upstreams: dict[str, str]) -> str | None:
-    if path == "/api/auth" or path.startswith("/api/auth/"):
+    if any(path == prefix or path.startswith(prefix + "/") for prefix in AUTH_PREFIXES):
         return upstreams.get("auth")
     if path == "/api" or path.startswith("/api/"):
         return upstreams.get("monitors")

@@ -26,7 +26,8 @@ from uptick_devstack import infra
 # Two test runs side by side (two checkouts, say) each need their own: set these to tell them apart.
 TEST_DATABASE = os.environ.get("UPTICK_TEST_DATABASE", "uptick_test")
 TEST_REDIS_DB = int(os.environ.get("UPTICK_TEST_REDIS_DB", "15"))
-TABLES = ("ticks", "monitor_status", "monitors", "auth_sessions", "users")
+TABLES = ("ticks", "monitor_status", "monitors", "audit_log", "invitations", "api_tokens", "memberships",
+          "organizations", "refresh_tokens", "auth_sessions", "users")
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ import structlog
 import uvicorn
 from fastapi import FastAPI
 
+from uptick_auth.orgs.router import router as orgs_router
 from uptick_auth.router import router
 from uptick_auth.settings import AuthSettings
 from uptick_auth.throttle import LoginThrottle
@@ -59,6 +60,7 @@ def _load_keys(settings: AuthSettings) -> tuple[bytes, bytes]:
 app = create_app(service="auth", prefix="/api/auth", lifespan=lifespan)
 install_auth_errors(app)
 app.include_router(router)
+app.include_router(orgs_router)
 
 
 def main() -> None:

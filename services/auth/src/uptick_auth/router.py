@@ -12,7 +12,8 @@ from uptick_auth.schemas import LoginRequest, SignupRequest, TokenOut, UserOut
 from uptick_auth.settings import AuthSettings
 from uptick_auth.throttle import LoginThrottle
 from uptick_common import tokens
-from uptick_common.api import SESSION_COOKIE, CurrentUserId, DbSession, bearer_or_cookie
+from uptick_common.access import CurrentUser
+from uptick_common.api import SESSION_COOKIE, DbSession, bearer_or_cookie
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -77,8 +78,8 @@ async def logout(request: Request, response: Response, session: DbSession, setti
 
 
 @router.get("/me")
-async def me(user_id: CurrentUserId, session: DbSession) -> UserOut:
-    user = await service.get_user(session=session, user_id=user_id)
+async def me(actor: CurrentUser, session: DbSession) -> UserOut:
+    user = await service.get_user(session=session, user_id=actor.user_id)
     if user is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "account no longer exists")
     return UserOut.model_validate(user)

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from uptick_auth import passwords
+from uptick_auth.orgs import service as orgs
 from uptick_auth.throttle import LoginThrottle
 from uptick_common import tokens
 from uptick_common.api import utcnow
@@ -38,6 +39,8 @@ async def sign_up(*, session: AsyncSession, email: str, password: str) -> User:
     user = User(email=email, password_hash=await passwords.hash_password(password))
     session.add(user)
     try:
+        await session.flush()
+        await orgs.add_personal(session, user)
         await session.commit()
     except IntegrityError as exc:
         await session.rollback()

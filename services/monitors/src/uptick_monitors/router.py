@@ -8,7 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from pydantic_core import to_json
 
-from uptick_common.api import CurrentUserId, DbSession
+from uptick_common.access import Editor, Viewer
+from uptick_common.api import DbSession
 from uptick_monitors import service
 from uptick_monitors.schemas import (
     MonitorCreate,
@@ -34,19 +35,19 @@ def _unprocessable(message: str) -> HTTPException:
 
 
 @router.get("/regions", response_model=RegionsOut)
-async def regions(request: Request, _: CurrentUserId) -> RegionsOut:
+async def regions(request: Request, _: Viewer) -> RegionsOut:
     return RegionsOut(regions=list(_known_regions(request)))
 
 
 @router.get("/monitors", response_model=MonitorPage)
-async def list_monitors(session: DbSession, user_id: CurrentUserId, limit: Limit = 100,
+async def list_monitors(session: DbSession, actor: Viewer, limit: Limit = 100,
                         cursor: str | None = None) -> Response:
     after_id = None
     if cursor is not None:
         if not cursor.isdigit() or len(cursor) > 18:
             raise _unprocessable("cursor is not valid")
         after_id = int(cursor)
-    items, next_id = await service.list_page(session=session, user_id=user_id, limit=limit, after_id=after_id)
+    items, next_id = await service.list_page(session=session, org_id=actor.org_id, limit=limit, after_id=after_id)
     # Built from our own database's rows (service.list_page), serialised once: the same JSON as MonitorPage's
     # without validating every field again; response_model keeps the OpenAPI document.
     page = {"items": items, "next_cursor": str(next_id) if next_id is not None else None}
@@ -54,10 +55,10 @@ async def list_monitors(session: DbSession, user_id: CurrentUserId, limit: Limit
 
 
 @router.post("/monitors", response_model=MonitorOut, status_code=status.HTTP_201_CREATED)
-async def create_monitor(request: Request, session: DbSession, user_id: CurrentUserId,
+async def create_monitor(request: Request, session: DbSession, actor: Editor,
                          body: MonitorCreate) -> MonitorOut:
     try:
-        return await service.create(session=session, user_id=user_id, data=body,
+        return await service.create(session=session, actor=actor, data=body,
                                     known_regions=_known_regions(request))
     except service.Invalid as exc:
         raise _unprocessable(str(exc)) from exc
@@ -65,18 +66,18 @@ async def create_monitor(request: Request, session: DbSession, user_id: CurrentU
 
 
 @router.get("/monitors/{monitor_id}", response_model=MonitorOut)
-async def read_monitor(session: DbSession, user_id: CurrentUserId, monitor_id: int) -> MonitorOut:
+async def read_monitor(session: DbSession, actor: Viewer, monitor_id: int) -> MonitorOut:
     try:
-        return await service.get(session=session, user_id=user_id, monitor_id=monitor_id)
+        return await service.get(session=session, org_id=actor.org_id, monitor_id=monitor_id)
     except service.NotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=NOT_FOUND) from exc
 
 
 @router.patch("/monitors/{monitor_id}", response_model=MonitorOut)
-async def update_monitor(request: Request, session: DbSession, user_id: CurrentUserId, monitor_id: int,
+async def update_monitor(request: Request, session: DbSession, actor: Editor, monitor_id: int,
                          body: MonitorUpdate) -> MonitorOut:
     try:
-        return await service.update(session=session, user_id=user_id, monitor_id=monitor_id, data=body,
+        return await service.update(session=session, actor=actor, monitor_id=monitor_id, data=body,
                                     known_regions=_known_regions(request))
     except service.NotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=NOT_FOUND) from exc
@@ -85,19 +86,19 @@ async def update_monitor(request: Request, session: DbSession, user_id: CurrentU
 
 
 @router.delete("/monitors/{monitor_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_monitor(session: DbSession, user_id: CurrentUserId, monitor_id: int) -> Response:
+async def delete_monitor(session: DbSession, actor: Editor, monitor_id: int) -> Response:
     try:
-        await service.remove(session=session, user_id=user_id, monitor_id=monitor_id)
+        await service.remove(session=session, actor=actor, monitor_id=monitor_id)
     except service.NotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=NOT_FOUND) from exc
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/monitors/{monitor_id}/ticks", response_model=TickPage)
-async def list_ticks(session: DbSession, user_id: CurrentUserId, monitor_id: int, limit: Limit = 100,
+async def list_ticks(session: DbSession, actor: Viewer, monitor_id: int, limit: Limit = 100,
                      cursor: str | None = None, region: str | None = None) -> TickPage:
     try:
-        items, last = await service.ticks(session=session, user_id=user_id, monitor_id=monitor_id, limit=limit,
+        items, last = await service.ticks(session=session, org_id=actor.org_id, monitor_id=monitor_id, limit=limit,
                                           before=_tick_cursor(cursor), region=region)
     except service.NotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=NOT_FOUND) from exc

@@ -1,4 +1,4 @@
-"""Monitors, their summaries and ticks for one user. Raises domain errors; the router maps them to HTTP."""
+"""Monitors, their summaries and ticks, in one organization. Raises domain errors; the router maps them to HTTP."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import delete, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from uptick_common import audit
+from uptick_common.access import Actor
 from uptick_common.checks import HEARTBEAT_REGION, Assertions, CheckSpec, status_items
 from uptick_common.db.models import Monitor, MonitorStatus, Tick
 from uptick_common.regions import stale_after
@@ -104,12 +106,12 @@ def _region_result(result: dict[str, Any], cutoff: datetime) -> dict[str, Any]:
 
 
 async def list_page(
-    *, session: AsyncSession, user_id: int, limit: int, after_id: int | None
+    *, session: AsyncSession, org_id: int, limit: int, after_id: int | None
 ) -> tuple[list[dict[str, Any]], int | None]:
-    """A page of the user's monitors, each a dict of what MonitorOut would hold (serialise with to_json)."""
-    # The page of the user's monitors first, then their summaries: joined the other way round, Postgres may
-    # walk monitor_status from its start, and the time grows with other users' monitors.
-    page = select(Monitor.id).where(Monitor.user_id == user_id).order_by(Monitor.id).limit(limit + 1)
+    """A page of the organization's monitors, each a dict of what MonitorOut would hold (serialise with to_json)."""
+    # The page of the organization's monitors first, then their summaries: joined the other way round, Postgres
+    # may walk monitor_status from its start, and the time grows with other organizations' monitors.
+    page = select(Monitor.id).where(Monitor.org_id == org_id).order_by(Monitor.id).limit(limit + 1)
     if after_id is not None:
         page = page.where(Monitor.id > after_id)
     ids = page.subquery()
@@ -125,11 +127,11 @@ async def list_page(
     return items, (items[-1]["id"] if len(rows) > limit else None)
 
 
-async def get(*, session: AsyncSession, user_id: int, monitor_id: int) -> MonitorOut:
+async def get(*, session: AsyncSession, org_id: int, monitor_id: int) -> MonitorOut:
     row = (await session.execute(
         select(*_ANSWER_COLUMNS).select_from(Monitor)
         .outerjoin(MonitorStatus, MonitorStatus.monitor_id == Monitor.id)
-        .where(Monitor.id == monitor_id, Monitor.user_id == user_id)
+        .where(Monitor.id == monitor_id, Monitor.org_id == org_id)
     )).first()
     if row is None:
         raise NotFound
@@ -149,7 +151,7 @@ def _check_quorum(quorum: int | None, regions: Sequence[str]) -> None:
 
 
 async def create(
-    *, session: AsyncSession, user_id: int, data: MonitorCreate, known_regions: Sequence[str]
+    *, session: AsyncSession, actor: Actor, data: MonitorCreate, known_regions: Sequence[str]
 ) -> MonitorOut:
     token = None
     if data.type == "heartbeat":  # checked by the pings of the user's job, not from regions
@@ -157,23 +159,25 @@ async def create(
     else:
         regions = _check_regions(data.regions or known_regions, known_regions)
     _check_quorum(data.quorum, regions)
-    monitor = Monitor(heartbeat_token=token,
-        user_id=user_id, name=data.name or _default_name(data), url=data.url, interval_seconds=data.interval_seconds,
+    monitor = Monitor(heartbeat_token=token, org_id=actor.org_id, user_id=actor.user_id,
+        name=data.name or _default_name(data), url=data.url, interval_seconds=data.interval_seconds,
         timeout_seconds=data.timeout_seconds, regions=regions, paused=data.paused, quorum=data.quorum,
         confirmation_period_seconds=data.confirmation_period_seconds,
         recovery_period_seconds=data.recovery_period_seconds,
         **data.model_dump(include=SPEC_FIELDS, mode="json"),
     )
     session.add(monitor)
+    await session.flush()
+    audit.record(session, actor, "monitor.created", "monitor", monitor.id, name=monitor.name)
     await session.commit()
-    return await get(session=session, user_id=user_id, monitor_id=monitor.id)
+    return await get(session=session, org_id=monitor.org_id, monitor_id=monitor.id)
 
 
 async def update(
-    *, session: AsyncSession, user_id: int, monitor_id: int, data: MonitorUpdate, known_regions: Sequence[str]
+    *, session: AsyncSession, actor: Actor, monitor_id: int, data: MonitorUpdate, known_regions: Sequence[str]
 ) -> MonitorOut:
     monitor = await session.scalar(
-        select(Monitor).where(Monitor.id == monitor_id, Monitor.user_id == user_id).with_for_update()
+        select(Monitor).where(Monitor.id == monitor_id, Monitor.org_id == actor.org_id).with_for_update()
     )
     if monitor is None:
         raise NotFound
@@ -200,8 +204,10 @@ async def update(
     for field, value in changes.items():
         setattr(monitor, field, value)
     monitor.updated_at = datetime.now(UTC)
+    # The names of the fields changed, not their values: headers and bodies may hold credentials.
+    audit.record(session, actor, "monitor.updated", "monitor", monitor_id, fields=sorted(data.model_fields_set))
     await session.commit()
-    return await get(session=session, user_id=user_id, monitor_id=monitor_id)
+    return await get(session=session, org_id=monitor.org_id, monitor_id=monitor_id)
 
 
 def _merged_check(monitor: Monitor, changes: dict[str, Any]) -> dict[str, Any]:
@@ -219,22 +225,24 @@ def _merged_check(monitor: Monitor, changes: dict[str, Any]) -> dict[str, Any]:
     return {**spec.model_dump(mode="json"), "url": url}
 
 
-async def remove(*, session: AsyncSession, user_id: int, monitor_id: int) -> None:
+async def remove(*, session: AsyncSession, actor: Actor, monitor_id: int) -> None:
     result = await session.execute(
-        delete(Monitor).where(Monitor.id == monitor_id, Monitor.user_id == user_id).returning(Monitor.id)
+        delete(Monitor).where(Monitor.id == monitor_id, Monitor.org_id == actor.org_id).returning(Monitor.name)
     )
-    if result.first() is None:
+    name = result.scalar()
+    if name is None:
         raise NotFound
+    audit.record(session, actor, "monitor.deleted", "monitor", monitor_id, name=name)
     await session.commit()
 
 
 async def ticks(
-    *, session: AsyncSession, user_id: int, monitor_id: int, limit: int,
+    *, session: AsyncSession, org_id: int, monitor_id: int, limit: int,
     before: tuple[datetime, str] | None, region: str | None,
 ) -> tuple[list[TickOut], tuple[datetime, str] | None]:
     """Newest first. Keyset pagination on (scheduled_at, region), the table's own key order."""
     owned = await session.scalar(
-        select(func.count()).select_from(Monitor).where(Monitor.id == monitor_id, Monitor.user_id == user_id)
+        select(func.count()).select_from(Monitor).where(Monitor.id == monitor_id, Monitor.org_id == org_id)
     )
     if not owned:
         raise NotFound

@@ -1,7 +1,9 @@
 """The tables, each with one owning service that writes it (DESIGN.md); the others only read.
 
-- auth:      users, auth_sessions
+- auth:      users, auth_sessions, refresh_tokens, organizations, memberships, api_tokens (but
+             `last_used_at`, which any service that authenticates a token writes), invitations
 - monitors:  monitors (all columns but `next_due_at`)
+- audit_log: appended to by the service that makes the change (auth, monitors); never updated
 - poller:    monitors.next_due_at (the schedule; the only column the poller writes)
 - ingest:    ticks, monitor_status
 """
@@ -18,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     SmallInteger,
     Text,
     func,
@@ -52,11 +55,105 @@ class AuthSession(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class RefreshToken(Base):
+    """A refresh token of a session, stored hashed. Each is used once: refreshing marks it used and adds the
+    next one; a used one shown again means it was stolen, and ends the session (the whole family)."""
+
+    __tablename__ = "refresh_tokens"
+
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary, primary_key=True)
+    session_id: Mapped[str] = mapped_column(Text, ForeignKey("auth_sessions.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Organization(Base):
+    """Owns monitors (and later channels, incidents, status pages). `personal_for`: the user whose sign-up
+    made it, the organization a request acts in when it names none."""
+
+    __tablename__ = "organizations"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    personal_for: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"),
+                                                     unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Membership(Base):
+    __tablename__ = "memberships"
+
+    org_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("organizations.id", ondelete="CASCADE"),
+                                        primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True,
+                                         index=True)
+    role: Mapped[str] = mapped_column(Text)  # owner | admin | editor | viewer (uptick_common.access.Role)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ApiToken(Base):
+    """An organization's API token (`upt_…`), stored as its SHA-256: it is random, so a fast hash is enough."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    org_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("organizations.id", ondelete="CASCADE"))
+    created_by: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(Text)
+    prefix: Mapped[str] = mapped_column(Text)  # the first characters, shown so that a token can be recognised
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary, unique=True)
+    scopes: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_api_tokens_org_id", "org_id", "id"),)
+
+
+class Invitation(Base):
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    org_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("organizations.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(Text)  # lower-cased
+    role: Mapped[str] = mapped_column(Text)
+    invited_by: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    accepted_by: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="SET NULL"))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_invitations_org_id", "org_id", "id"),)
+
+
+class AuditEntry(Base):
+    """Who (a user, or a user's API token) changed what in an organization. `details` never holds secrets:
+    the names of changed fields, a role, a token's name, never a value that could be one."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    org_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("organizations.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    actor_user_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="SET NULL"))
+    actor_token_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("api_tokens.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(Text)  # e.g. monitor.created, member.role_changed, token.revoked
+    target_type: Mapped[str] = mapped_column(Text)
+    target_id: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, object]] = mapped_column(JSONB, server_default=text("'{}'"))
+
+    __table_args__ = (Index("ix_audit_log_org_id_id", "org_id", "id"),)
+
+
 class Monitor(Base):
     __tablename__ = "monitors"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    org_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("organizations.id", ondelete="CASCADE"))
+    # Who created it; NULL once that account is gone (the monitor stays with its organization).
+    user_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="SET NULL"))
     name: Mapped[str] = mapped_column(Text)
     url: Mapped[str] = mapped_column(Text)
     interval_seconds: Mapped[int] = mapped_column(Integer)
@@ -87,7 +184,7 @@ class Monitor(Base):
     next_due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     __table_args__ = (
-        Index("ix_monitors_user_id_id", "user_id", "id"),
+        Index("ix_monitors_org_id_id", "org_id", "id"),
         Index("ix_monitors_due", "next_due_at", postgresql_where=text("NOT paused")),
         # Only the tokens there are: the poller's claims would otherwise add a NULL entry each.
         Index("ix_monitors_heartbeat_token", "heartbeat_token", unique=True,

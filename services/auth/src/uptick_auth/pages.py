@@ -1,0 +1,26 @@
+"""Keyset pagination of the account lists: `{"items", "next_cursor"}` over a bigint id, newest or oldest first."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import HTTPException, Query, status
+from sqlalchemy import Select
+from sqlalchemy.orm import InstrumentedAttribute
+
+Limit = Annotated[int, Query(ge=1, le=500)]
+
+
+def after(query: Select[Any], id_column: InstrumentedAttribute[int], cursor: str | None, limit: int, *,
+          newest_first: bool = False) -> Select[Any]:
+    """`query` limited to the page after `cursor` (one row more, so that the caller knows if another follows)."""
+    if cursor is not None:
+        if not cursor.isdigit() or len(cursor) > 18:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "cursor is not valid")
+        query = query.where(id_column < int(cursor) if newest_first else id_column > int(cursor))
+    return query.order_by(id_column.desc() if newest_first else id_column).limit(limit + 1)
+
+
+def page(items: list[Any], limit: int, id_of: Any = lambda item: item.id) -> dict[str, Any]:  # noqa: ANN401
+    shown = items[:limit]
+    return {"items": shown, "next_cursor": str(id_of(shown[-1])) if len(items) > limit else None}
