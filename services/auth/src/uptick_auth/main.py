@@ -11,6 +11,7 @@ import structlog
 import uvicorn
 from fastapi import FastAPI
 
+from uptick_auth.apitokens.router import router as tokens_router
 from uptick_auth.orgs.router import router as orgs_router
 from uptick_auth.router import router
 from uptick_auth.settings import AuthSettings
@@ -61,6 +62,7 @@ app = create_app(service="auth", prefix="/api/auth", lifespan=lifespan)
 install_auth_errors(app)
 app.include_router(router)
 app.include_router(orgs_router)
+app.include_router(tokens_router)
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""An organization's API tokens: created by its admins, shown once, revocable."""
