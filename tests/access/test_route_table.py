@@ -19,17 +19,21 @@ from uptick_monitors.settings import MonitorsSettings
 
 from .conftest import Api, Team
 
-# Routes anyone may call: they authenticate by what they carry (a heartbeat's secret URL, a password).
+# Routes anyone may call: they authenticate by what they carry (a heartbeat's secret URL, a password, a
+# refresh token).
 PUBLIC = {
     ("POST", "/api/auth/signup"), ("POST", "/api/auth/login"), ("POST", "/api/auth/logout"),
+    ("POST", "/api/auth/refresh"),
     *((method, path) for method in ("GET", "POST", "HEAD")
       for path in ("/api/heartbeats/{token}", "/api/heartbeats/{token}/fail")),
 }
-# A change that is not a change to an organization's data: any member may (a viewer creates a team of their own).
-NOT_AN_ORG_CHANGE = {("POST", "/api/orgs")}
+# Changes to no organization's data but the caller's own: any member may (a viewer creates a team of their own,
+# changes their password). API tokens may not.
+NOT_AN_ORG_CHANGE = {("POST", "/api/orgs"), ("POST", "/api/auth/logout-all"), ("POST", "/api/auth/password")}
 # A valid body for each change, so that a refusal is the route's, not the body's.
 BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/orgs"): {"name": "C"},
+    ("POST", "/api/auth/password"): {"current_password": "x", "new_password": "a new long password"},
     ("PATCH", "/api/orgs/{org_id}"): {"name": "renamed"},
     ("PATCH", "/api/orgs/{org_id}/members/{user_id}"): {"role": "viewer"},
     ("POST", "/api/orgs/{org_id}/hand-over"): {"user_id": 1},
@@ -37,8 +41,9 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/monitors"): {"url": "https://c.example"},
     ("PATCH", "/api/monitors/{monitor_id}"): {"paused": True},
 }
-NO_BODY = {("DELETE", "/api/orgs/{org_id}"), ("DELETE", "/api/orgs/{org_id}/members/{user_id}"),
-           ("DELETE", "/api/tokens/{token_id}"), ("DELETE", "/api/monitors/{monitor_id}")}
+NO_BODY = {("POST", "/api/auth/logout-all"), ("DELETE", "/api/orgs/{org_id}"),
+           ("DELETE", "/api/orgs/{org_id}/members/{user_id}"), ("DELETE", "/api/tokens/{token_id}"),
+           ("DELETE", "/api/monitors/{monitor_id}")}
 
 
 def _routes() -> list[tuple[str, str]]:

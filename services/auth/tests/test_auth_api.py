@@ -40,7 +40,9 @@ async def test_signup_login_me_logout(client: httpx.AsyncClient) -> None:
     body = login.json()
     assert body["token_type"] == "bearer"
     expires_at = datetime.fromisoformat(body["expires_at"])
-    assert abs(expires_at - (datetime.now(UTC) + timedelta(hours=12))) < timedelta(minutes=1)
+    ttl = timedelta(seconds=AuthSettings().access_token_ttl_seconds)  # short-lived: refreshed (test_sessions)
+    assert ttl <= timedelta(minutes=15)
+    assert abs(expires_at - (datetime.now(UTC) + ttl)) < timedelta(minutes=1)
     token = body["access_token"]
     stored = await one(select(AuthSession).where(AuthSession.user_id == account["id"]))
     assert len(stored.id) == 43 and stored.revoked_at is None  # 32 random bytes, url-safe base64
@@ -118,11 +120,11 @@ async def test_unknown_email_takes_as_long_as_a_wrong_password(client: httpx.Asy
 
 async def test_cookie_session(client: httpx.AsyncClient, user: dict) -> None:
     login = await client.post("/api/auth/login", json={"email": EMAIL, "password": PASSWORD})
-    cookie = login.headers["set-cookie"]
+    cookie = next(c for c in login.headers.get_list("set-cookie") if c.startswith("uptick_session="))
     token = login.json()["access_token"]
     assert cookie.startswith(f"uptick_session={token};")
     attributes = {part.strip().lower() for part in cookie.split(";")[1:]}
-    assert {"httponly", "samesite=lax", "path=/", "max-age=43200"} <= attributes
+    assert {"httponly", "samesite=lax", "path=/", f"max-age={AuthSettings().access_token_ttl_seconds}"} <= attributes
     assert "secure" not in attributes  # plain HTTP outside production unless asked for
 
     # The client's jar kept the cookie, as a browser would: no Authorization header from here on.
@@ -130,7 +132,7 @@ async def test_cookie_session(client: httpx.AsyncClient, user: dict) -> None:
 
     logout = await client.post("/api/auth/logout")
     assert logout.status_code == 204
-    assert "max-age=0" in logout.headers["set-cookie"].lower()
+    assert "max-age=0" in logout.headers.get_list("set-cookie")[0].lower()
     assert "uptick_session" not in client.cookies  # the jar obeyed the clearing
     client.cookies.set("uptick_session", token)  # the old cookie, kept by a client that ignored the clearing
     assert (await client.get("/api/auth/me")).status_code == 401
@@ -142,7 +144,8 @@ async def test_secure_cookie_when_asked(auth_env: None, monkeypatch: pytest.Monk
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://auth.test") as c:
             await c.post("/api/auth/signup", json={"email": EMAIL, "password": PASSWORD})
             login = await c.post("/api/auth/login", json={"email": EMAIL, "password": PASSWORD})
-    assert "secure" in {part.strip().lower() for part in login.headers["set-cookie"].split(";")}
+    for cookie in login.headers.get_list("set-cookie"):
+        assert "secure" in {part.strip().lower() for part in cookie.split(";")}
 
 
 async def test_me_without_token_is_401(client: httpx.AsyncClient) -> None:

@@ -48,3 +48,19 @@ class TokenOut(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 (a scheme name, not a secret)
     expires_at: datetime
+    refresh_token: str = Field(description="for POST /api/auth/refresh once the access token expires; each works "
+                               "once (the browser gets it as an httpOnly cookie too)")
+
+
+class RefreshRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    refresh_token: Annotated[str | None, Field(max_length=128)] = Field(
+        default=None, description="omitted: the refresh cookie")
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: Annotated[str, Field(max_length=PASSWORD_MAX_BYTES)]
+    new_password: Password

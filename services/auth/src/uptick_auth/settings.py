@@ -11,7 +11,9 @@ from uptick_common.settings import HttpServiceSettings
 
 class AuthSettings(HttpServiceSettings):
     jwt_private_key_file: str = ".run/keys/jwt-private.pem"
-    access_token_ttl_seconds: int = Field(default=12 * 3600, gt=0)
+    # Access tokens are short-lived; a session (its family of refresh tokens) lasts this long without a log-in.
+    access_token_ttl_seconds: int = Field(default=15 * 60, gt=0)
+    session_ttl_seconds: int = Field(default=30 * 86400, gt=0)
     # Failed log-ins per email before further attempts get a 429, and how long that lasts.
     login_max_failures: int = Field(default=10, gt=0)
     login_failure_window_seconds: int = Field(default=15 * 60, gt=0)
