@@ -18,6 +18,7 @@ from sqlalchemy import text
 from uptick_auth.main import app as auth_app
 from uptick_common import tokens
 from uptick_devstack.fixtures import add_personal_org
+from uptick_devstack.mailsink import MailSink
 from uptick_monitors.main import build_app
 from uptick_monitors.settings import MonitorsSettings
 
@@ -76,7 +77,7 @@ class Api:
 
 @pytest.fixture
 async def api(monkeypatch: pytest.MonkeyPatch, database_url: str, redis_url: str,
-              jwt_keys: tuple[Path, Path]) -> AsyncIterator[Api]:
+              jwt_keys: tuple[Path, Path], mail_sink: MailSink) -> AsyncIterator[Api]:
     for key, value in {"UPTICK_ENV": "test", "UPTICK_DATABASE_URL": database_url, "UPTICK_REDIS_URL": redis_url,
                        "UPTICK_JWT_PRIVATE_KEY_FILE": str(jwt_keys[0]),
                        "UPTICK_JWT_PUBLIC_KEY_FILE": str(jwt_keys[1])}.items():
@@ -95,6 +96,8 @@ class Team:
     owner_id: int
     monitor_id: int
     token_id: int
+    invitation_id: int
+    invitation_token: str
     people: dict[str, dict[str, str]] = field(default_factory=dict)  # role → Authorization header
     tokens: dict[str, dict[str, str]] = field(default_factory=dict)  # read | write | revoked → header
 
@@ -122,8 +125,12 @@ async def make_team(api: Api, name: str, owner_email: str, members: dict[str, st
         assert made.status_code == 201, made.text
         team_tokens[kind] = made.json()
     assert (await api.delete(f"/api/tokens/{team_tokens['revoked']['id']}", headers=in_org)).status_code == 204
+    invited = await api.post(f"/api/orgs/{org_id}/invitations", json={"email": f"later-{owner_email}",
+                                                                       "role": "viewer"}, headers=in_org)
+    assert invited.status_code == 201, invited.text
     return Team(org_id=org_id, owner_id=owner_id, monitor_id=monitor.json()["id"],
-                token_id=team_tokens["read"]["id"], people=people,
+                token_id=team_tokens["read"]["id"], invitation_id=invited.json()["id"],
+                invitation_token=invited.json()["accept_url"].rsplit("/", 1)[1], people=people,
                 tokens={kind: bearer(made["token"]) for kind, made in team_tokens.items()})
 
 

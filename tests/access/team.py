@@ -1,17 +1,13 @@
-"""How a member joins a team in these tests (until invitations land: a membership row, as accepting leaves it)."""
+"""How a member joins a team: invited by e-mail, accepting through the link, as the API lets a team grow."""
 
 from __future__ import annotations
 
 from typing import Any
-
-from sqlalchemy import text
+from urllib.parse import urlsplit
 
 
 async def join(api: Any, org_id: int, owner: dict[str, str], email: str, user: dict[str, str], role: str) -> None:  # noqa: ANN401
-    from uptick_auth.main import app
-
-    async with app.state.sessions() as session:
-        await session.execute(text("INSERT INTO memberships (org_id, user_id, role)"
-                                   " SELECT :o, id, :r FROM users WHERE email = :e"),
-                              {"o": org_id, "r": role, "e": email})
-        await session.commit()
+    invited = await api.post(f"/api/orgs/{org_id}/invitations", json={"email": email, "role": role}, headers=owner)
+    assert invited.status_code == 201, invited.text
+    accepted = await api.post(urlsplit(invited.json()["accept_url"]).path + "/accept", headers=user)
+    assert accepted.status_code == 204, accepted.text

@@ -7,6 +7,7 @@ import httpx
 import pytest
 
 from uptick_auth.main import app
+from uptick_devstack.mailsink import MailSink
 
 EMAIL = "ada@example.com"
 PASSWORD = "correct horse battery staple"
@@ -14,7 +15,8 @@ PASSWORD = "correct horse battery staple"
 
 @pytest.fixture
 def auth_env(
-    monkeypatch: pytest.MonkeyPatch, database_url: str, redis_url: str, jwt_keys: tuple[Path, Path]
+    monkeypatch: pytest.MonkeyPatch, database_url: str, redis_url: str, jwt_keys: tuple[Path, Path],
+    mail_sink: MailSink,
 ) -> None:
     monkeypatch.setenv("UPTICK_ENV", "test")
     monkeypatch.setenv("UPTICK_DATABASE_URL", database_url)

@@ -70,6 +70,25 @@ def verify(public_key_pem: bytes, token: str) -> Claims:
         raise InvalidToken(str(exc)) from exc
 
 
+INVITATION_AUDIENCE = "uptick-invitation"
+
+
+def sign_invitation(private_key_pem: bytes, *, invitation_id: int, expires_at: datetime) -> str:
+    """The secret of an invitation's link: signed by auth, expiring; single use is the invitation row's."""
+    payload = {"inv": invitation_id, "exp": expires_at, "iss": ISSUER, "aud": INVITATION_AUDIENCE}
+    return jwt.encode(payload, private_key_pem, algorithm=ALGORITHM)
+
+
+def verify_invitation(public_key_pem: bytes, token: str) -> int:
+    """The invitation's id; InvalidToken when forged, expired or not an invitation."""
+    try:
+        payload = jwt.decode(token, public_key_pem, algorithms=[ALGORITHM], audience=INVITATION_AUDIENCE,
+                             issuer=ISSUER, options={"require": ["exp", "inv", "iss", "aud"]})
+        return int(payload["inv"])
+    except (jwt.PyJWTError, ValueError, TypeError) as exc:
+        raise InvalidToken(str(exc)) from exc
+
+
 def generate_keypair(private_path: Path, public_path: Path) -> None:
     """Write a new Ed25519 key pair (PEM) unless one is already there: `make run` and the tests use it."""
     if private_path.exists() and public_path.exists():

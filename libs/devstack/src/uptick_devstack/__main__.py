@@ -61,6 +61,7 @@ async def run() -> None:
         # Where each process serves /metrics: `python -m uptick_devstack.prometheus` scrapes them from it.
         ports_file(port).write_text(json.dumps(stack.ports(), indent=2) + "\n")
         say("uptick", f"ready: http://127.0.0.1:{port}  (API docs at /api/docs; Ctrl-C stops everything)")
+        say("uptick", f"mail (invitations) goes to the local sink: {keys.parent / 'mail'}/ and this console")
         await supervise(stack, stop)
     finally:
         say("uptick", "stopping…")

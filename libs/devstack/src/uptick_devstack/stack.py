@@ -18,7 +18,7 @@ from pathlib import Path
 
 import aiohttp
 
-from uptick_devstack.infra import free_port
+from uptick_devstack.infra import free_port, port_open
 
 LogSink = Callable[[str, str], None]
 GRACE_SECONDS = 25.0
@@ -47,6 +47,8 @@ class StackConfig:
     defaults: dict[str, str] = field(default_factory=dict)
     # Settings forced on every process (tests use them to shorten timings).
     overrides: dict[str, str] = field(default_factory=dict)
+    # Where the mail sink keeps what it receives; None: beside the keys (.run/mail for `make run`).
+    mail_dir: Path | None = None
 
 
 class Stack:
@@ -61,9 +63,13 @@ class Stack:
 
     def _plan(self) -> None:
         c = self.config
+        mail_port = free_port()
         common = {
             "UPTICK_LOG_FORMAT": "console",
             "UPTICK_CHECKER_ALLOWED_NETWORKS": "127.0.0.0/8,::1/128",
+            "UPTICK_SMTP_HOST": "127.0.0.1",
+            "UPTICK_SMTP_PORT": str(mail_port),
+            "UPTICK_PUBLIC_URL": f"http://127.0.0.1:{c.router_port}",
             **c.defaults,
             **{k: v for k, v in os.environ.items() if k.startswith("UPTICK_")},
             "UPTICK_DATABASE_URL": c.database_url,
@@ -85,6 +91,9 @@ class Stack:
             port = free_port()
             self._add(Service(name, module, {**common, **extra, "UPTICK_HEALTH_HOST": "127.0.0.1",
                                              "UPTICK_HEALTH_PORT": str(port)}, port))
+        mail_dir = c.mail_dir or c.keys_dir.parent / "mail"
+        self._add(Service("mail", "uptick_devstack.mailsink", dict(os.environ), mail_port,
+                          ["--port", str(mail_port), "--dir", str(mail_dir)]))
         upstreams = {n: f"http://127.0.0.1:{self.services[n].health_port}" for n in HTTP_SERVICES}
         self._add(Service("router", "uptick_devstack.router", dict(os.environ), c.router_port,
                           ["--port", str(c.router_port), "--upstreams", json.dumps(upstreams)]))
@@ -93,7 +102,8 @@ class Stack:
         self.services[service.name] = service
 
     def ports(self) -> dict[str, int]:
-        return {name: s.health_port for name, s in self.services.items()}
+        """Where each process serves /metrics (the mail sink speaks only SMTP)."""
+        return {name: s.health_port for name, s in self.services.items() if name != "mail"}
 
     async def start(self, timeout: float = 60) -> None:
         for name in self.services:
@@ -126,6 +136,11 @@ class Stack:
                 while True:
                     if service.process is None or service.process.returncode is not None:
                         raise RuntimeError(f"{name} exited during start-up")
+                    if name == "mail":  # SMTP, not HTTP: listening is ready
+                        if port_open("127.0.0.1", service.health_port):
+                            break
+                        await asyncio.sleep(0.1)
+                        continue
                     try:
                         async with client.get(f"http://127.0.0.1:{service.health_port}{path}") as answer:
                             if name == "router" or answer.status == 200:
@@ -160,7 +175,7 @@ class Stack:
     async def stop(self) -> None:
         """SIGTERM everything (the poller first, so no new work is made), then wait; SIGKILL stragglers."""
         order = ["router", "poller", *[n for n in self.services if n.startswith("checker-")], "ingest",
-                 *HTTP_SERVICES]
+                 *HTTP_SERVICES, "mail"]
         for name in order:
             self.kill(name, signal.SIGTERM)
         await asyncio.gather(*(self.wait_exit(name) for name in order))

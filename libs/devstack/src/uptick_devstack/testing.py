@@ -22,6 +22,7 @@ from uptick_common import tokens
 from uptick_common.db.engine import create_engine
 from uptick_common.db.migrate import upgrade
 from uptick_devstack import infra
+from uptick_devstack.mailsink import MailSink
 
 # Two test runs side by side (two checkouts, say) each need their own: set these to tell them apart.
 TEST_DATABASE = os.environ.get("UPTICK_TEST_DATABASE", "uptick_test")
@@ -72,6 +73,18 @@ def jwt_keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     private, public = folder / "private.pem", folder / "public.pem"
     tokens.generate_keypair(private, public)
     return private, public
+
+
+@pytest.fixture
+def mail_sink(monkeypatch: pytest.MonkeyPatch) -> Iterator[MailSink]:
+    """A real SMTP server on 127.0.0.1 that keeps what it receives; UPTICK_SMTP_* point at it."""
+    sink = MailSink()
+    sink.start()
+    monkeypatch.setenv("UPTICK_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("UPTICK_SMTP_PORT", str(sink.port))
+    monkeypatch.setenv("UPTICK_SMTP_SECURITY", "none")
+    yield sink
+    sink.stop()
 
 
 @pytest.fixture

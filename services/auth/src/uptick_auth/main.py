@@ -12,6 +12,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from uptick_auth.apitokens.router import router as tokens_router
+from uptick_auth.invitations.router import router as invitations_router
 from uptick_auth.orgs.router import router as orgs_router
 from uptick_auth.router import router
 from uptick_auth.settings import AuthSettings
@@ -20,6 +21,7 @@ from uptick_common import tokens
 from uptick_common.api import create_app, install_auth_errors
 from uptick_common.db.engine import create_engine, session_factory, wait_for_database
 from uptick_common.logging import configure_logging
+from uptick_common.mail import SmtpSettings
 from uptick_common.readiness import check_dependencies
 from uptick_common.redis import connect_redis
 
@@ -38,6 +40,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
         app.state.private_key, app.state.public_key = private_key, public_key
         app.state.sessions = session_factory(engine)
+        app.state.smtp = SmtpSettings()
         app.state.throttle = LoginThrottle(redis, max_failures=settings.login_max_failures,
                                            window_seconds=settings.login_failure_window_seconds)
         app.state.ready = partial(check_dependencies, engine=engine, redis=redis)
@@ -63,6 +66,7 @@ install_auth_errors(app)
 app.include_router(router)
 app.include_router(orgs_router)
 app.include_router(tokens_router)
+app.include_router(invitations_router)
 
 
 def main() -> None:

@@ -14,6 +14,8 @@ class AuthSettings(HttpServiceSettings):
     # Access tokens are short-lived; a session (its family of refresh tokens) lasts this long without a log-in.
     access_token_ttl_seconds: int = Field(default=15 * 60, gt=0)
     session_ttl_seconds: int = Field(default=30 * 86400, gt=0)
+    # How long an invitation's link can be accepted.
+    invitation_ttl_seconds: int = Field(default=7 * 86400, gt=0)
     # Failed log-ins per email before further attempts get a 429, and how long that lasts.
     login_max_failures: int = Field(default=10, gt=0)
     login_failure_window_seconds: int = Field(default=15 * 60, gt=0)
