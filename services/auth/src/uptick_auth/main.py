@@ -11,6 +11,7 @@ import structlog
 import uvicorn
 from fastapi import FastAPI
 
+from uptick_auth import audit
 from uptick_auth.apitokens.router import router as tokens_router
 from uptick_auth.invitations.router import router as invitations_router
 from uptick_auth.orgs.router import router as orgs_router
@@ -67,6 +68,7 @@ app.include_router(router)
 app.include_router(orgs_router)
 app.include_router(tokens_router)
 app.include_router(invitations_router)
+app.include_router(audit.router)
 
 
 def main() -> None:
