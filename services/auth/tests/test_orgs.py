@@ -84,3 +84,14 @@ async def test_bad_org_header_is_a_clear_4xx(client: httpx.AsyncClient) -> None:
     _, ada = await account(client, "ada@example.com")
     other = await client.get("/api/orgs", headers={**ada, "X-Uptick-Org": "not-a-number"})
     assert other.status_code == 400 and "X-Uptick-Org" in other.json()["detail"]
+
+
+async def test_ids_out_of_range_and_control_characters_are_422(client: httpx.AsyncClient) -> None:
+    _, ada = await account(client, "ada@example.com")
+    for path in ("/api/orgs/99999999999999999999", "/api/orgs/0/members", "/api/tokens/99999999999999999999"):
+        method = "DELETE" if path.startswith("/api/tokens") else "GET"
+        assert (await client.request(method, path, headers=ada)).status_code == 422, path
+    for name in ("a\x00b", "line\nbreak", ""):
+        assert (await client.post("/api/orgs", json={"name": name}, headers=ada)).status_code == 422
+        assert (await client.post("/api/tokens", json={"name": name, "scopes": ["read"]},
+                                  headers=ada)).status_code == 422

@@ -16,11 +16,11 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Path, Request, status
+from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy import and_, func, or_, select, update
 
 from uptick_common import csrf, tokens
-from uptick_common.api import DbSession, Unauthorized, bearer_or_cookie, utcnow
+from uptick_common.api import DbSession, RowId, Unauthorized, bearer_or_cookie, utcnow
 from uptick_common.db.models import ApiToken, AuthSession, Membership, Organization
 
 ORG_HEADER = "X-Uptick-Org"
@@ -159,7 +159,7 @@ def require(needed: Role):  # noqa: ANN201 - a FastAPI dependency
 def require_in_path(needed: Role):  # noqa: ANN201 - a FastAPI dependency
     """A member of the organization `{org_id}` in the path; another organization is a 404, as if absent."""
 
-    async def member(request: Request, session: DbSession, org_id: Annotated[int, Path()]) -> Actor:
+    async def member(request: Request, session: DbSession, org_id: RowId) -> Actor:
         actor = await authenticate(request, session, org_id)
         if actor.role is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "organization not found")

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import structlog
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Path, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -128,6 +128,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 DbSession = Annotated[AsyncSession, Depends(get_session)]
+# A row's id in a path: a bigint, so that an id past its range is a 422, not a database error.
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 class Unauthorized(Exception):

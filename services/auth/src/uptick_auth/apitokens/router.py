@@ -9,7 +9,7 @@ from uptick_auth.apitokens import service
 from uptick_auth.apitokens.schemas import ApiTokenCreate, ApiTokenCreated, ApiTokenOut, ApiTokenPage
 from uptick_auth.errors import NotFound
 from uptick_common.access import Admin
-from uptick_common.api import DbSession
+from uptick_common.api import DbSession, RowId
 from uptick_common.db.models import ApiToken
 
 router = APIRouter(prefix="/api/tokens", tags=["API tokens"])
@@ -29,7 +29,7 @@ async def list_tokens(session: DbSession, actor: Admin, limit: pages.Limit = 100
 
 
 @router.delete("/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def revoke_token(session: DbSession, actor: Admin, token_id: int) -> Response:
+async def revoke_token(session: DbSession, actor: Admin, token_id: RowId) -> Response:
     try:
         await service.revoke(session=session, actor=actor, token_id=token_id)
     except NotFound as exc:

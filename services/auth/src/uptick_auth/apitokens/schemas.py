@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from uptick_auth.orgs.schemas import Name
 from uptick_common.api import utcnow
 
 Scope = Literal["read", "write"]
@@ -13,7 +14,7 @@ Scope = Literal["read", "write"]
 class ApiTokenCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name: Name
     scopes: list[Scope] = Field(description='["read"] or ["read", "write"]; write changes what an editor may')
     expires_at: AwareDatetime | None = Field(default=None, description="none: valid until revoked")
 

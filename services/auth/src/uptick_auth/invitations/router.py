@@ -20,7 +20,7 @@ from uptick_auth.invitations.schemas import (
 from uptick_auth.router import Settings
 from uptick_common import mail, tokens
 from uptick_common.access import CurrentUser, OrgAdmin
-from uptick_common.api import DbSession
+from uptick_common.api import DbSession, RowId
 from uptick_common.db.models import Invitation
 
 router = APIRouter(tags=["invitations"])
@@ -30,7 +30,7 @@ GONE = "invitation not found, or no longer valid"
 
 @router.post("/api/orgs/{org_id}/invitations", response_model=InvitationCreated,
              status_code=status.HTTP_201_CREATED)
-async def invite(request: Request, session: DbSession, actor: OrgAdmin, settings: Settings, org_id: int,
+async def invite(request: Request, session: DbSession, actor: OrgAdmin, settings: Settings, org_id: RowId,
                  body: InvitationCreate) -> dict:
     try:
         invitation, token, org_name = await service.create(
@@ -54,14 +54,14 @@ async def invite(request: Request, session: DbSession, actor: OrgAdmin, settings
 
 
 @router.get("/api/orgs/{org_id}/invitations", response_model=InvitationPage)
-async def list_invitations(session: DbSession, _: OrgAdmin, org_id: int, limit: pages.Limit = 100,
+async def list_invitations(session: DbSession, _: OrgAdmin, org_id: RowId, limit: pages.Limit = 100,
                            cursor: str | None = None) -> dict:
     rows = (await session.scalars(pages.after(service.pending(org_id), Invitation.id, cursor, limit))).all()
     return pages.page([InvitationOut.model_validate(service.out(row)) for row in rows], limit)
 
 
 @router.delete("/api/orgs/{org_id}/invitations/{invitation_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def revoke_invitation(session: DbSession, actor: OrgAdmin, org_id: int, invitation_id: int) -> Response:
+async def revoke_invitation(session: DbSession, actor: OrgAdmin, org_id: RowId, invitation_id: RowId) -> Response:
     try:
         await service.revoke(session=session, actor=actor, org_id=org_id, invitation_id=invitation_id)
     except DOMAIN_ERRORS as exc:

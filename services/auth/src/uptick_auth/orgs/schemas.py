@@ -7,7 +7,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from uptick_common.access import Role
 
-OrgName = Annotated[str, Field(min_length=1, max_length=200)]
+# No control characters: a name is shown on pages and in e-mails, and Postgres text cannot hold NUL.
+Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")]
+OrgName = Name
 
 
 class _Strict(BaseModel):
@@ -52,4 +54,5 @@ class RoleChange(_Strict):
 
 
 class HandOver(_Strict):
-    user_id: int = Field(description="the member who becomes an owner; the caller stays on as an admin")
+    user_id: int = Field(ge=1, le=2**63 - 1, description="the member who becomes an owner; the caller stays on as "
+                         "an admin")
