@@ -1,5 +1,7 @@
-"""The service images: hadolint, and the shape every Dockerfile must keep (multi-stage uv build,
-non-root, read-only-friendly, the service's console script as entrypoint)."""
+"""The service images: one Dockerfile at the repository root, built once per service with
+`--build-arg SERVICE=<name>`; hadolint, and the shape it must keep (multi-stage uv build that installs
+only that service's packages from the lock, non-root, read-only-friendly, the service's console script
+as entrypoint)."""
 
 from __future__ import annotations
 
@@ -11,18 +13,20 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+DOCKERFILE = ROOT / "Dockerfile"
 SERVICES = ("auth", "monitors", "poller", "checker", "ingest")
 
 
-def test_every_service_has_a_dockerfile():
-    found = sorted(p.parent.name for p in (ROOT / "services").glob("*/Dockerfile"))
-    assert found == sorted(SERVICES)
+def test_one_dockerfile_for_every_service():
+    assert DOCKERFILE.is_file()
+    assert not sorted((ROOT / "services").glob("*/Dockerfile")), "services build from the root Dockerfile"
+    services = sorted(p.parent.name for p in (ROOT / "services").glob("*/pyproject.toml"))
+    assert services == sorted(SERVICES)
 
 
-@pytest.mark.parametrize("service", SERVICES)
-def test_hadolint(hadolint, service):
+def test_hadolint(hadolint):
     result = subprocess.run(
-        [hadolint, "--failure-threshold", "warning", f"services/{service}/Dockerfile"],
+        [hadolint, "--failure-threshold", "warning", "Dockerfile"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -31,26 +35,32 @@ def test_hadolint(hadolint, service):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("service", SERVICES)
-def test_dockerfile_shape(service):
-    text = (ROOT / "services" / service / "Dockerfile").read_text()
-    package = f"uptick-{service}"
+def test_dockerfile_shape():
+    text = DOCKERFILE.read_text()
     assert re.findall(r"^FROM (\S+)", text, re.M) == ["python:3.11-slim-bookworm", "python:3.11-slim-bookworm"]
-    assert "COPY --from=ghcr.io/astral-sh/uv:0.13.9 /uv /bin/uv" in text
-    assert f"uv sync --frozen --no-dev --no-install-workspace --package {package}" in text
-    assert f"uv sync --frozen --no-dev --no-editable --package {package}" in text
-    assert text.count("--mount=type=cache,target=/root/.cache/uv") == 2
-    assert f"COPY services/{service} services/{service}" in text and "COPY libs/common libs/common" in text
+    builder, final = text.split("\nFROM ")[1:]
+    assert re.search(r"^ARG SERVICE$", builder, re.M), "the builder takes the service as a build argument"
+    assert "COPY --from=ghcr.io/astral-sh/uv:0.13.9 /uv /bin/uv" in builder
+    # Only this service's packages from the lock: third-party first (a layer kept until uv.lock
+    # changes), then the code as wheels.
+    first = builder.index('uv sync --frozen --no-dev --no-install-workspace --package "uptick-${SERVICE}"')
+    copy = builder.index("COPY services/${SERVICE} services/${SERVICE}")
+    second = builder.index('uv sync --frozen --no-dev --no-editable --package "uptick-${SERVICE}"')
+    assert first < copy < second
+    assert "COPY libs libs" in builder
+    assert builder.count("--mount=type=cache,target=/root/.cache/uv") == 2
+    assert 'ln -s "uptick-${SERVICE}" /app/.venv/bin/uptick-service' in builder
     # The final stage: only the virtual environment, a numeric non-root user, no bytecode writes.
-    final = text.split("\nFROM ")[-1]
     assert re.findall(r"^COPY .*", final, re.M) == ["COPY --from=builder /app/.venv /app/.venv"]
+    assert "SERVICE" not in final.replace("uptick-service", "")
     assert "PYTHONDONTWRITEBYTECODE=1" in final
     assert re.search(r"^USER 10001:10001$", final, re.M)
-    assert final.rstrip().endswith(f'ENTRYPOINT ["/app/.venv/bin/{package}"]')
+    assert final.rstrip().endswith('ENTRYPOINT ["/app/.venv/bin/uptick-service"]')
 
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_entrypoint_is_a_declared_console_script(service):
+    """The image's uptick-service links to uptick-<SERVICE>, which the service's package declares."""
     project = tomllib.loads((ROOT / "services" / service / "pyproject.toml").read_text())["project"]
     assert f"uptick-{service}" in project.get("scripts", {})
 
@@ -64,3 +74,10 @@ def test_migrate_script_is_in_the_shared_library():
 def test_dockerignore_keeps_the_context_small():
     ignored = set((ROOT / ".dockerignore").read_text().split())
     assert {".git", ".venv", ".run", "**/__pycache__", "**/.pytest_cache", "tests"} <= ignored
+
+
+def test_tiltfile_builds_every_service_from_the_one_dockerfile():
+    text = (ROOT / "Tiltfile").read_text()
+    assert "dockerfile='Dockerfile'" in text
+    assert "build_args={'SERVICE': name}" in text and "build_args={'SERVICE': 'monitors'}" in text
+    assert "services/%s/Dockerfile" not in text

@@ -1,9 +1,14 @@
 # syntax=docker/dockerfile:1
-# The ingest service image. Build context: the repository root.
-#   docker build -f services/ingest/Dockerfile -t uptick-ingest .
-# Runs as user 10001 with a read-only root filesystem; serves health and metrics on 9000 (/healthz, /readyz, /metrics).
+# The image of every Uptick service, one build per service. Build context: the repository root.
+#   docker build --build-arg SERVICE=auth -t uptick-auth .
+# SERVICE is one of services/*: auth, monitors, poller, checker, ingest.
+# Runs as user 10001 with a read-only root filesystem. HTTP services (auth, monitors) serve on 8000
+# (/api…, /healthz, /readyz, /metrics); workers serve /healthz, /readyz and /metrics on 9000.
+# Every image also holds uptick-migrate (the shared library's script); the chart's migration Job runs
+# it from the monitors image.
 
 FROM python:3.11-slim-bookworm AS builder
+ARG SERVICE
 COPY --from=ghcr.io/astral-sh/uv:0.13.9 /uv /bin/uv
 # Bytecode is compiled here because the running container cannot write it; uv copies out of its
 # cache mount instead of hard-linking, and uses this image's Python, never a downloaded one.
@@ -13,19 +18,22 @@ ENV UV_COMPILE_BYTECODE=1 \
     UV_PROJECT_ENVIRONMENT=/app/.venv
 WORKDIR /app
 
-# Third-party dependencies from the lock only: this layer is reused until uv.lock changes.
+# Third-party dependencies of this service only, from the lock: reused until uv.lock changes.
 RUN --mount=type=cache,target=/root/.cache/uv \
     --mount=type=bind,source=uv.lock,target=uv.lock \
     --mount=type=bind,source=pyproject.toml,target=pyproject.toml \
-    uv sync --frozen --no-dev --no-install-workspace --package uptick-ingest
+    test -n "${SERVICE}" \
+    && uv sync --frozen --no-dev --no-install-workspace --package "uptick-${SERVICE}"
 
-# Then the code: the shared library and this service, installed as wheels (no editable links).
-COPY libs/common libs/common
-COPY services/ingest services/ingest
+# Then the code: the shared libraries and this service, installed as wheels (no editable links). The
+# entrypoint is one fixed name, so that the final stage needs no build argument.
+COPY libs libs
+COPY services/${SERVICE} services/${SERVICE}
 RUN --mount=type=cache,target=/root/.cache/uv \
     --mount=type=bind,source=uv.lock,target=uv.lock \
     --mount=type=bind,source=pyproject.toml,target=pyproject.toml \
-    uv sync --frozen --no-dev --no-editable --package uptick-ingest
+    uv sync --frozen --no-dev --no-editable --package "uptick-${SERVICE}" \
+    && ln -s "uptick-${SERVICE}" /app/.venv/bin/uptick-service
 
 
 FROM python:3.11-slim-bookworm
@@ -41,5 +49,5 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 COPY --from=builder /app/.venv /app/.venv
 WORKDIR /app
 USER 10001:10001
-EXPOSE 9000
-ENTRYPOINT ["/app/.venv/bin/uptick-ingest"]
+EXPOSE 8000 9000
+ENTRYPOINT ["/app/.venv/bin/uptick-service"]
