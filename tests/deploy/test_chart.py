@@ -149,6 +149,7 @@ def test_probes_and_ports(helm, value_set):
             assert (port["name"], port["containerPort"], env["UPTICK_PORT"]) == ("http", 8000, "8000")
         else:
             assert (port["name"], port["containerPort"], env["UPTICK_HEALTH_PORT"]) == ("metrics", 9000, "9000")
+        assert container["startupProbe"]["httpGet"] == {"path": "/healthz", "port": port["name"]}
         assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": port["name"]}
         assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": port["name"]}
         annotations = doc["spec"]["template"]["metadata"]["annotations"]
@@ -278,11 +279,15 @@ def test_second_cluster_renders_only_checkers(helm):
     docs = helm.render("second-cluster")
     for doc in docs:
         component = doc["metadata"]["labels"]["app.kubernetes.io/component"]
-        if doc["kind"] in ("Secret", "ConfigMap"):
+        if doc["kind"] in ("Secret", "ConfigMap", "ServiceAccount", "PrometheusRule"):
             continue
         assert component.startswith("checker"), f"{doc['kind']}/{doc['metadata']['name']} in regional mode"
     kinds = {doc["kind"] for doc in docs}
-    assert not kinds & {"Job", "Ingress", "StatefulSet", "PrometheusRule"}
+    assert not kinds & {"Job", "Ingress", "StatefulSet", "Pod"}
+    # Only the alerts that hold wherever checkers run: no dead man's switch for a poller that is
+    # central, no "region has no checks" that needs the poller's metrics.
+    (rule,) = helm.of_kind(docs, "PrometheusRule")
+    assert [group["name"] for group in rule["spec"]["groups"]] == ["uptick.common"]
     (checker,) = helm.of_kind(docs, "Deployment")
     env = helm.env_of(checker["spec"]["template"]["spec"]["containers"][0])
     assert env["UPTICK_REGION"] == "ap-south"
@@ -498,32 +503,44 @@ def test_migrations_are_a_plain_job_with_the_in_chart_database(helm):
 # ---------- ingress and network policies ----------
 
 
+AUTH_PATHS = ("/api/auth", "/api/orgs", "/api/tokens", "/api/invitations", "/api/audit")
+
+
 def test_ingress_routes_like_the_local_router(helm):
+    """The account paths to auth, /api to monitors, / to web only once it exists; a rule per host."""
     (ingress,) = helm.of_kind(helm.render("three-regions"), "Ingress")
-    rule = ingress["spec"]["rules"][0]
-    assert rule["host"] == "uptick.example.com"
-    routes = {p["path"]: p["backend"]["service"]["name"] for p in rule["http"]["paths"]}
-    assert routes == {"/api/auth": "uptick-auth", "/api/orgs": "uptick-auth", "/api/tokens": "uptick-auth",
-                      "/api/invitations": "uptick-auth", "/api/audit": "uptick-auth", "/api": "uptick-monitors",
-                      "/": "uptick-monitors"}
-    assert ingress["spec"]["tls"] == [{"hosts": ["uptick.example.com"], "secretName": "uptick-tls"}]
-    (ingress,) = helm.of_kind(helm.render("default", "--set", "web.enabled=true"), "Ingress")
+    assert [rule["host"] for rule in ingress["spec"]["rules"]] == ["uptick.example.com", "status.example.com"]
+    for rule in ingress["spec"]["rules"]:
+        routes = {p["path"]: p["backend"]["service"]["name"] for p in rule["http"]["paths"]}
+        assert routes == {**dict.fromkeys(AUTH_PATHS, "uptick-auth"), "/api": "uptick-monitors"}
+    assert ingress["spec"]["tls"] == [
+        {"secretName": "uptick-tls", "hosts": ["uptick.example.com", "status.example.com"]}
+    ]
+    (ingress,) = helm.of_kind(helm.render("default", "--set", "ingress.enabled=true", "--set", "web.enabled=true"),
+                              "Ingress")
     routes = {p["path"]: p["backend"]["service"]["name"] for p in ingress["spec"]["rules"][0]["http"]["paths"]}
     assert routes["/"] == "uptick-web"
 
 
+NETWORK_POLICIES = (
+    "--set", "networkPolicy.enabled=true",
+    "--set", "networkPolicy.database.peers[0].ipBlock.cidr=10.20.0.5/32",
+    "--set", "networkPolicy.redis.peers[0].ipBlock.cidr=10.20.1.5/32",
+)
+
+
 def test_checkers_reach_the_internet_but_no_private_network(helm):
-    policy = helm.by_name(helm.render("default"), "NetworkPolicy")["uptick-checker"]
+    policy = helm.by_name(helm.render("default", *NETWORK_POLICIES), "NetworkPolicy")["uptick-checker"]
     blocks = [peer["ipBlock"] for rule in policy["spec"]["egress"] for peer in rule.get("to", []) if "ipBlock" in peer]
     v4 = [b for b in blocks if b["cidr"] == "0.0.0.0/0"]
     assert v4 and set(v4[0]["except"]) == set(PRIVATE_NETWORKS)
-    open_rule = [rule for rule in policy["spec"]["egress"] if any("ipBlock" in p for p in rule.get("to", []))][0]
+    (open_rule,) = [rule for rule in policy["spec"]["egress"] if {"ipBlock": v4[0]} in rule.get("to", [])]
     assert "ports" not in open_rule, "the internet on any port"
     for block in blocks:  # every except lies inside its block (the API server refuses others)
         network = ipaddress.ip_network(block["cidr"])
         assert all(ipaddress.ip_network(e).subnet_of(network) for e in block.get("except", []))
     # checker.allowedNetworks opens the same networks in the policy as in the checker.
-    docs = helm.render("default", "--set", "checker.allowedNetworks=10.1.0.0/16")
+    docs = helm.render("default", *NETWORK_POLICIES, "--set", "checker.allowedNetworks=10.1.0.0/16")
     policy = helm.by_name(docs, "NetworkPolicy")["uptick-checker"]
     assert {"ipBlock": {"cidr": "10.1.0.0/16"}} in [p for r in policy["spec"]["egress"] for p in r.get("to", [])]
     checker = helm.by_name(docs, "Deployment")["uptick-checker-eu-west"]
@@ -534,7 +551,7 @@ def test_checkers_reach_the_internet_but_no_private_network(helm):
 
 
 def test_services_reach_only_postgres_redis_and_dns(helm):
-    docs = helm.render("default")
+    docs = helm.render("default", *NETWORK_POLICIES)
     policies = helm.by_name(docs, "NetworkPolicy")
     for component in (*HTTP_SERVICES, *WORKERS):
         spec = policies[f"uptick-{component}"]["spec"]
@@ -543,6 +560,8 @@ def test_services_reach_only_postgres_redis_and_dns(helm):
         assert ports == [53, 53, 5432, 6379], component
         ingress_ports = {p["port"] for rule in spec["ingress"] for p in rule["ports"]}
         assert ingress_ports == ({8000} if component in HTTP_SERVICES else {9000}), component
+        database = [r["to"] for r in spec["egress"] if r["ports"][0]["port"] == 5432]
+        assert database == [[{"ipBlock": {"cidr": "10.20.0.5/32"}}]], component
     # With the in-chart servers, egress goes to their pods only.
     policies = helm.by_name(helm.render("dev"), "NetworkPolicy")
     database_rule = [r for r in policies["uptick-ingest"]["spec"]["egress"] if r["ports"][0]["port"] == 5432][0]
@@ -569,7 +588,7 @@ def test_alert_rules_can_be_switched_off_one_by_one(helm):
         return {r["alert"] for group in rule["spec"]["groups"] for r in group["rules"]}
 
     everything = alerts()
-    assert len(everything) == 6
+    assert len(everything) == 9
     assert alerts("--set", "metrics.prometheusRule.rules.apiErrorRate.enabled=false") == everything - {
         "UptickApiErrorRate"
     }
@@ -582,7 +601,8 @@ def test_dashboards_are_configmaps_for_the_sidecar(helm):
     assert sorted(d["metadata"]["name"] for d in dashboards) == [f"uptick-dashboard-{f}" for f in files]
     for dashboard in dashboards:
         (content,) = dashboard["data"].values()
-        assert json.loads(content)["uid"].startswith("uptick-")
+        uid = json.loads(content)["uid"]
+        assert uid.startswith("uptick-") and len(uid) <= 40
 
 
 def test_keda_with_the_in_chart_redis(helm):

@@ -127,9 +127,23 @@ def test_queries_use_only_exported_metrics(path):
             unknown[where] = sorted(names)
     for variable in dashboard["templating"]["list"]:
         if variable["type"] == "query":
-            match = re.fullmatch(r"label_values\((\w+),\s*(\w+)\)", variable["query"]["query"])
+            match = re.fullmatch(r"label_values\((\w+)(?:\{[^}]*\})?,\s*(\w+)\)", variable["query"]["query"])
             assert match and match.group(1) in ALLOWED, variable["query"]
     assert not unknown, unknown
+
+
+@pytest.mark.parametrize("path", DASHBOARDS, ids=lambda p: p.stem)
+def test_every_query_is_scoped_to_the_chosen_cluster_and_namespace(path):
+    """Two releases (or clusters) in one Prometheus: each panel shows the chosen one only."""
+    dashboard = load(path)
+    variables = [v["name"] for v in dashboard["templating"]["list"]]
+    assert variables[:3] == ["datasource", "cluster", "namespace"]
+    for where, expr in queries(dashboard):
+        selectors = re.findall(r"\b(?:uptick_\w+|process_\w+|up)\{([^}]*)\}", expr)
+        bare = re.findall(r"\b(?:uptick_\w+|process_\w+|up)\b(?![{\w(])", expr)
+        assert selectors and not bare, f"{where}: {expr}"
+        for selector in selectors:
+            assert 'cluster=~"$cluster"' in selector and 'namespace=~"$namespace"' in selector, f"{where}: {expr}"
 
 
 def test_queries_are_valid_promql(run_promtool, yaml_module, tmp_path):

@@ -6,12 +6,13 @@ import ast
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-RENDERS = {"k8s/uptick.yaml": "", "k8s/examples/three-regions.yaml": "three-regions"}
+RENDERS = {"k8s/uptick.yaml": "", "k8s/examples/three-regions.yaml": "three-regions", "k8s/alerts.yaml": "alerts"}
 
 
 @pytest.mark.parametrize("target", sorted(RENDERS))
@@ -26,6 +27,16 @@ def test_manifests_equal_a_fresh_render(helm_bin, target):
     )
     assert result.returncode == 0, result.stderr
     assert (ROOT / target).read_text() == result.stdout, f"{target} is stale: run k8s/render.sh"
+
+
+def test_chart_readme_lists_every_value():
+    """The README's values table is what scripts/chart-readme.py writes from values.yaml."""
+    result = subprocess.run(
+        [sys.executable, "scripts/chart-readme.py", "--print"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    readme = (ROOT / "charts" / "uptick" / "README.md").read_text()
+    assert f"<!-- values:start -->\n{result.stdout}<!-- values:end -->" in readme, "run k8s/render.sh"
 
 
 def test_manifests_start_with_how_they_were_made():

@@ -3,7 +3,7 @@
 Every process of the stack is scraped each second while it checks a few monitors (one target up, one
 answering 500); then every query of every Grafana dashboard (charts/uptick/files/dashboards/) must
 parse and return data, except the few listed in EXPECTED_EMPTY, and every alert rule
-(charts/uptick/files/alerts.yaml) must load, evaluate without error, and stay silent.
+(k8s/alerts.yaml, the chart's rules with their default thresholds) must load, evaluate without error, and stay silent.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from tests.e2e.helpers import Target, eventually, sign_up_and_log_in
 
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARDS = sorted((ROOT / "charts" / "uptick" / "files" / "dashboards").glob("*.json"))
-ALERTS = ROOT / "charts" / "uptick" / "files" / "alerts.yaml"
+ALERTS = ROOT / "k8s" / "alerts.yaml"  # the chart's rules with their default thresholds
 PASSWORD = "a long enough password"
 # Grafana's own variables, given values that make sense for a run of a minute; other variables
 # (the dashboards' $region and $service) become ".*", as "All" does.

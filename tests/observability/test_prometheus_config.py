@@ -16,7 +16,7 @@ PORTS = {"auth": 4001, "monitors": 4002, "poller": 4003, "ingest": 4004, "checke
 def test_one_job_per_process_labelled_as_in_the_cluster():
     config = prometheus.config(PORTS)
     assert config["global"] == {"scrape_interval": "1s", "scrape_timeout": "1s", "evaluation_interval": "1s"}
-    assert config["rule_files"] == [str(ROOT / "charts" / "uptick" / "files" / "alerts.yaml")]
+    assert config["rule_files"] == [str(ROOT / "k8s" / "alerts.yaml")]
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
     assert set(jobs) == {f"uptick-{name}" for name in PORTS if name != "router"}
     assert all(job["honor_labels"] for job in jobs.values())

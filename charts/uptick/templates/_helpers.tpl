@@ -62,13 +62,39 @@ labels:
 {{- if eq .Values.mode "full" }}true{{ end -}}
 {{- end -}}
 
-{{/* Image of an Uptick service: (dict "root" $ "service" "auth"). */}}
+{{/* The registry in front of every image: global.imageRegistry, else image.registry. */}}
+{{- define "uptick.registry" -}}
+{{- default .Values.image.registry .Values.global.imageRegistry | trimSuffix "/" -}}
+{{- end -}}
+
+{{/*
+Image of an Uptick service: (dict "root" $ "service" "auth" "image" .Values.auth.image).
+<registry>/<repository>@<digest>, else <registry>/<repository>:<tag>; repository defaults to
+uptick-<service>, tag to image.tag, then the chart's appVersion.
+*/}}
 {{- define "uptick.image" -}}
-{{- $tag := default .root.Chart.AppVersion .root.Values.image.tag -}}
-{{- if .root.Values.image.registry -}}
-{{- printf "%s/uptick-%s:%s" (trimSuffix "/" .root.Values.image.registry) .service $tag -}}
+{{- $image := .image | default dict -}}
+{{- $registry := include "uptick.registry" .root -}}
+{{- $repository := default (printf "uptick-%s" .service) $image.repository -}}
+{{- if $registry }}{{ $repository = printf "%s/%s" $registry $repository }}{{ end -}}
+{{- if $image.digest -}}
+{{- printf "%s@%s" $repository $image.digest -}}
 {{- else -}}
-{{- printf "uptick-%s:%s" .service $tag -}}
+{{- printf "%s:%s" $repository (default (default .root.Chart.AppVersion .root.Values.image.tag) $image.tag) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* An image of another project (in-chart PostgreSQL, Redis) behind global.imageRegistry when set. */}}
+{{- define "uptick.externalImage" -}}
+{{- with .root.Values.global.imageRegistry }}{{ printf "%s/%s" (trimSuffix "/" .) $.image }}{{ else }}{{ .image }}{{ end -}}
+{{- end -}}
+
+{{/* Name of the pods' ServiceAccount, or "" for the namespace's default. */}}
+{{- define "uptick.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "uptick.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- .Values.serviceAccount.name -}}
 {{- end -}}
 {{- end -}}
 
@@ -81,8 +107,8 @@ labels:
 
 {{/* A checker region's settings: the checker defaults overridden key by key by the region entry. */}}
 {{- define "uptick.checker.region" -}}
-{{- $defaults := pick .root.Values.checker "replicaCount" "resources" "nodeSelector" "affinity" "tolerations" "autoscaling" -}}
-{{- toYaml (mergeOverwrite (deepCopy $defaults) (deepCopy .region)) -}}
+{{- $defaults := omit .root.Values.checker "regions" "keda" "egress" "allowedNetworks" -}}
+{{- toYaml (mergeOverwrite (deepCopy $defaults) (omit (deepCopy .region) "name")) -}}
 {{- end -}}
 
 {{/* Component names of every checker Deployment. */}}
@@ -150,6 +176,13 @@ labels:
 {{- if and .Values.migrations.helmHooks (not .Values.postgresql.enabled) }}true{{ end -}}
 {{- end -}}
 
+{{/* The annotations of the migration hook's objects: (dict "weight" N). Lower weights run first. */}}
+{{- define "uptick.migrations.hookAnnotations" -}}
+helm.sh/hook: pre-install,pre-upgrade
+helm.sh/hook-weight: {{ .weight | quote }}
+helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded
+{{- end -}}
+
 {{/* ---------- Pods ---------- */}}
 
 {{/* checksum/config: rolls the pods when the shared configuration, the Secret or the keys change. */}}
@@ -179,21 +212,77 @@ labels:
       key: {{ include "uptick.databaseSecretKey" . }}
 {{- end -}}
 
-{{/* NAME: value map to an env list. */}}
-{{- define "uptick.env.map" -}}
-{{- range $name, $value := . }}
-- name: {{ $name }}
-  value: {{ $value | toString | quote }}
-{{- end -}}
-{{- end -}}
-
-{{/* Prometheus scrape annotations of a pod: (dict "root" $ "port" 8000). */}}
+{{/* Prometheus scrape annotations of a pod: (dict "root" $ "port" 8000). Only while no ServiceMonitor
+scrapes the same pods: both at once would store every series twice. */}}
 {{- define "uptick.scrapeAnnotations" -}}
-{{- if .root.Values.metrics.enabled }}
+{{- $m := .root.Values.metrics -}}
+{{- if and $m.enabled (not $m.serviceMonitor.enabled) }}
 prometheus.io/scrape: "true"
 prometheus.io/port: {{ .port | quote }}
 prometheus.io/path: /metrics
 {{- end }}
+{{- end -}}
+
+{{/* A YAML list of the given lists joined, or "" when all are empty: (list $a $b …). */}}
+{{- define "uptick.concat" -}}
+{{- $all := list -}}
+{{- range . }}{{ $all = concat $all (. | default list) }}{{ end -}}
+{{- if $all }}{{ toYaml $all }}{{ end -}}
+{{- end -}}
+
+{{/* The fields of a pod spec every Uptick pod has (service account, pull secrets, security,
+priority), at the indentation of the pod spec: (dict "root" $ "values" component values), and
+optionally "serviceAccountName" instead of the release's. */}}
+{{- define "uptick.podCommon" -}}
+{{- $root := .root -}}
+{{- with .serviceAccountName | default (include "uptick.serviceAccountName" $root) }}
+serviceAccountName: {{ . }}
+{{- end }}
+automountServiceAccountToken: {{ $root.Values.serviceAccount.automountServiceAccountToken }}
+enableServiceLinks: false
+{{- with $root.Values.image.pullSecrets }}
+imagePullSecrets:
+  {{- range . }}
+  - name: {{ . }}
+  {{- end }}
+{{- end }}
+{{- with default $root.Values.priorityClassName (.values | default dict).priorityClassName }}
+priorityClassName: {{ . }}
+{{- end }}
+securityContext:
+  {{- toYaml $root.Values.podSecurityContext | nindent 2 }}
+{{- end -}}
+
+{{/* The probes of an Uptick container: the chart's, with the component's overrides merged over
+them: (dict "values" component values "port" port name). /healthz answers from the process' first
+second (it says "alive", nothing about dependencies); /readyz says whether Postgres and Redis
+answer. The startupProbe gives a slow start two minutes before liveness counts. */}}
+{{- define "uptick.probes" -}}
+{{- $v := .values -}}
+{{- $healthz := dict "path" "/healthz" "port" .port -}}
+{{- $startup := dict "httpGet" $healthz "periodSeconds" 2 "timeoutSeconds" 3 "failureThreshold" 60 -}}
+{{- $liveness := dict "httpGet" $healthz "periodSeconds" 10 "timeoutSeconds" 3 "failureThreshold" 6 -}}
+{{- $readiness := dict "httpGet" (dict "path" "/readyz" "port" .port) "periodSeconds" 5 "timeoutSeconds" 3 "failureThreshold" 3 -}}
+startupProbe:
+  {{- toYaml (mergeOverwrite $startup (deepCopy ($v.startupProbe | default dict))) | nindent 2 }}
+livenessProbe:
+  {{- toYaml (mergeOverwrite $liveness (deepCopy ($v.livenessProbe | default dict))) | nindent 2 }}
+readinessProbe:
+  {{- toYaml (mergeOverwrite $readiness (deepCopy ($v.readinessProbe | default dict))) | nindent 2 }}
+{{- end -}}
+
+{{/* topologySpreadConstraints of a component: its own, else the top-level ones, each given the
+component's pods as labelSelector when it has none: (dict "root" $ "component" … "values" …). */}}
+{{- define "uptick.topologySpread" -}}
+{{- $constraints := .values.topologySpreadConstraints | default .root.Values.topologySpreadConstraints -}}
+{{- $selector := include "uptick.selectorLabels" . | fromYaml -}}
+{{- $filled := list -}}
+{{- range $constraints }}
+{{- $c := deepCopy . }}
+{{- if not $c.labelSelector }}{{ $_ := set $c "labelSelector" (dict "matchLabels" $selector) }}{{ end }}
+{{- $filled = append $filled $c }}
+{{- end }}
+{{- if $filled }}{{ toYaml $filled }}{{ end -}}
 {{- end -}}
 
 {{/*
@@ -201,11 +290,14 @@ A Deployment of an Uptick service. Takes a dict:
   root       the chart's root context
   component  component name (auth, monitors, poller, ingest, checker-<region>)
   service    the image/console script (auth, monitors, poller, ingest, checker)
-  values     the component's values (replicaCount, resources, autoscaling, nodeSelector, …)
+  values     the component's values (the keys every component has, see values.yaml)
   http       true for HTTP services (port 8000 "http"), false for workers (port 9000 "metrics")
   env        extra env list (YAML), optional
   volumes, volumeMounts  extra volumes (YAML), optional
-  podAnnotations, extraEnv  from the component's values
+  extraLabels  labels of the Deployment and its pods, optional
+  keda       true when a KEDA ScaledObject owns the replica count
+A new component is a folder of templates calling this, uptick.service, uptick.pdb, uptick.hpa,
+uptick.networkPolicy and uptick.serviceMonitor with its name, and a block of values with these keys.
 */}}
 {{- define "uptick.deployment" -}}
 {{- $root := .root -}}
@@ -240,32 +332,23 @@ spec:
         {{- with .extraLabels }}
           {{- toYaml . | nindent 8 }}
         {{- end }}
+        {{- with mergeOverwrite (deepCopy $root.Values.podLabels) ($v.podLabels | default dict) }}
+          {{- toYaml . | nindent 8 }}
+        {{- end }}
       annotations:
         checksum/config: {{ include "uptick.configChecksum" $root }}
         {{- with include "uptick.scrapeAnnotations" (dict "root" $root "port" $port) | trim }}
         {{- . | nindent 8 }}
         {{- end }}
-        {{- with .podAnnotations }}
+        {{- with mergeOverwrite (deepCopy $root.Values.podAnnotations) ($v.podAnnotations | default dict) }}
           {{- toYaml . | nindent 8 }}
         {{- end }}
     spec:
-      {{- with $root.Values.serviceAccountName }}
-      serviceAccountName: {{ . }}
-      {{- end }}
-      automountServiceAccountToken: false
-      enableServiceLinks: false
-      {{- with $root.Values.image.pullSecrets }}
-      imagePullSecrets:
-        {{- range . }}
-        - name: {{ . }}
-        {{- end }}
-      {{- end }}
-      securityContext:
-        {{- toYaml $root.Values.podSecurityContext | nindent 8 }}
-      terminationGracePeriodSeconds: {{ .terminationGracePeriodSeconds }}
+      {{- include "uptick.podCommon" (dict "root" $root "values" $v) | nindent 6 }}
+      terminationGracePeriodSeconds: {{ $v.terminationGracePeriodSeconds }}
       containers:
         - name: {{ .service }}
-          image: {{ include "uptick.image" (dict "root" $root "service" .service) }}
+          image: {{ include "uptick.image" (dict "root" $root "service" .service "image" $v.image) }}
           imagePullPolicy: {{ $root.Values.image.pullPolicy }}
           ports:
             - name: {{ $portName }}
@@ -274,6 +357,9 @@ spec:
           envFrom:
             - configMapRef:
                 name: {{ include "uptick.fullname" $root }}-config
+            {{- with include "uptick.concat" (list $root.Values.extraEnvFrom $v.extraEnvFrom) }}
+            {{- . | nindent 12 }}
+            {{- end }}
           env:
             {{- if .http }}
             - name: UPTICK_PORT
@@ -285,23 +371,18 @@ spec:
             {{- with .env }}
             {{- . | nindent 12 }}
             {{- end }}
-            {{- with include "uptick.env.map" .extraEnv | trim }}
+            {{- with include "uptick.concat" (list $root.Values.extraEnv $v.extraEnv) }}
             {{- . | nindent 12 }}
             {{- end }}
-          livenessProbe:
-            httpGet:
-              path: /healthz
-              port: {{ $portName }}
-            periodSeconds: 10
-            timeoutSeconds: 3
-            failureThreshold: 6
-          readinessProbe:
-            httpGet:
-              path: /readyz
-              port: {{ $portName }}
-            periodSeconds: 5
-            timeoutSeconds: 3
-            failureThreshold: 3
+          {{- include "uptick.probes" (dict "values" $v "port" $portName) | nindent 10 }}
+          {{- if $v.preStopSleepSeconds }}
+          lifecycle:
+            # Keep serving while the endpoint is taken out of the Service and the ingress
+            # controller; SIGTERM (graceful drain) comes after.
+            preStop:
+              exec:
+                command: ["sleep", "{{ $v.preStopSleepSeconds }}"]
+          {{- end }}
           resources:
             {{- toYaml $v.resources | nindent 12 }}
           securityContext:
@@ -312,11 +393,17 @@ spec:
             {{- with .volumeMounts }}
             {{- . | nindent 12 }}
             {{- end }}
+            {{- with include "uptick.concat" (list $root.Values.extraVolumeMounts $v.extraVolumeMounts) }}
+            {{- . | nindent 12 }}
+            {{- end }}
       volumes:
         - name: tmp
           emptyDir:
             sizeLimit: {{ $root.Values.tmpSizeLimit }}
         {{- with .volumes }}
+        {{- . | nindent 8 }}
+        {{- end }}
+        {{- with include "uptick.concat" (list $root.Values.extraVolumes $v.extraVolumes) }}
         {{- . | nindent 8 }}
         {{- end }}
       {{- with $v.nodeSelector }}
@@ -331,9 +418,13 @@ spec:
       tolerations:
         {{- toYaml . | nindent 8 }}
       {{- end }}
+      {{- with include "uptick.topologySpread" . }}
+      topologySpreadConstraints:
+        {{- . | nindent 8 }}
+      {{- end }}
 {{- end -}}
 
-{{/* A Service in front of a component's pods: (dict "root" $ "component" … "http" bool). */}}
+{{/* A Service in front of a component's pods: (dict "root" $ "component" … "http" bool "annotations" {…}). */}}
 {{- define "uptick.service" -}}
 {{- $port := ternary 8000 9000 .http -}}
 {{- $portName := ternary "http" "metrics" .http -}}
@@ -341,6 +432,10 @@ apiVersion: v1
 kind: Service
 metadata:
   {{- include "uptick.metadata" . | nindent 2 }}
+  {{- with .annotations }}
+  annotations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
 spec:
   type: ClusterIP
   selector:
@@ -372,9 +467,15 @@ spec:
         target:
           type: Utilization
           averageUtilization: {{ .autoscaling.targetCPUUtilizationPercentage }}
+  {{- with .autoscaling.behavior }}
+  behavior:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
 {{- end -}}
 
-{{/* A PodDisruptionBudget: (dict "root" $ "component" … "pdb" {enabled, maxUnavailable}). */}}
+{{/* A PodDisruptionBudget: (dict "root" $ "component" … "pdb" {enabled, maxUnavailable}). Pods that
+are not ready (waiting for Postgres or Redis during an outage) may always be evicted, so that an
+outage never blocks a node drain. */}}
 {{- define "uptick.pdb" -}}
 apiVersion: policy/v1
 kind: PodDisruptionBudget
@@ -382,6 +483,7 @@ metadata:
   {{- include "uptick.metadata" . | nindent 2 }}
 spec:
   maxUnavailable: {{ .pdb.maxUnavailable }}
+  unhealthyPodEvictionPolicy: AlwaysAllow
   selector:
     matchLabels:
       {{- include "uptick.selectorLabels" . | nindent 6 }}
@@ -389,45 +491,44 @@ spec:
 
 {{/* ---------- NetworkPolicy pieces ---------- */}}
 
+{{/* The peers of one dependency: the in-chart server's pods, else the configured peers, else a
+clear failure (egress to a port is never open to every address). */}}
+{{- define "uptick.netpol.peers" -}}
+{{- if .inChart -}}
+- podSelector:
+    matchLabels:
+      {{- include "uptick.selectorLabels" (dict "root" .root "component" .inChart) | nindent 6 }}
+{{- else if .peers -}}
+{{- toYaml .peers -}}
+{{- else -}}
+{{- fail (printf "networkPolicy.enabled needs networkPolicy.%s.peers (where %s is, e.g. [{ipBlock: {cidr: 10.0.5.4/32}}]): egress to port %v is never opened to every address" .name .what .port) -}}
+{{- end -}}
+{{- end -}}
+
 {{/* Egress to DNS, and to PostgreSQL and/or Redis: (dict "root" $ "database" bool "redis" bool). */}}
 {{- define "uptick.netpol.egress" -}}
-{{- $np := .root.Values.networkPolicy -}}
+{{- $root := .root -}}
+{{- $np := $root.Values.networkPolicy -}}
 - ports:
     - {port: 53, protocol: UDP}
     - {port: 53, protocol: TCP}
-  {{- with $np.dns.peers }}
   to:
-    {{- toYaml . | nindent 4 }}
-  {{- end }}
+    {{- include "uptick.netpol.peers" (dict "root" $root "peers" $np.dns.peers "name" "dns" "what" "the cluster DNS" "port" 53) | nindent 4 }}
 {{- if .database }}
 - ports:
     - {port: {{ $np.database.port }}, protocol: TCP}
-  {{- if .root.Values.postgresql.enabled }}
   to:
-    - podSelector:
-        matchLabels:
-          {{- include "uptick.selectorLabels" (dict "root" .root "component" "postgresql") | nindent 10 }}
-  {{- else if $np.database.peers }}
-  to:
-    {{- toYaml $np.database.peers | nindent 4 }}
-  {{- end }}
+    {{- include "uptick.netpol.peers" (dict "root" $root "peers" $np.database.peers "name" "database" "what" "PostgreSQL" "port" $np.database.port "inChart" (ternary "postgresql" "" $root.Values.postgresql.enabled)) | nindent 4 }}
 {{- end }}
 {{- if .redis }}
 - ports:
     - {port: {{ $np.redis.port }}, protocol: TCP}
-  {{- if .root.Values.redis.enabled }}
   to:
-    - podSelector:
-        matchLabels:
-          {{- include "uptick.selectorLabels" (dict "root" .root "component" "redis") | nindent 10 }}
-  {{- else if $np.redis.peers }}
-  to:
-    {{- toYaml $np.redis.peers | nindent 4 }}
-  {{- end }}
+    {{- include "uptick.netpol.peers" (dict "root" $root "peers" $np.redis.peers "name" "redis" "what" "Redis" "port" $np.redis.port "inChart" (ternary "redis" "" $root.Values.redis.enabled)) | nindent 4 }}
 {{- end }}
 {{- end -}}
 
-{{/* Ingress from Prometheus to a port: (dict "root" $ "port" "metrics"). Empty when metrics are off. */}}
+{{/* Ingress from Prometheus to a port: (dict "root" $ "port" 9000). Empty when metrics are off. */}}
 {{- define "uptick.netpol.fromPrometheus" -}}
 {{- if .root.Values.metrics.enabled }}
 - from:
@@ -437,18 +538,40 @@ spec:
 {{- end }}
 {{- end -}}
 
+{{/* Ingress to an HTTP service's port 8000: the ingress controller, and the `helm test` Pod. */}}
+{{- define "uptick.netpol.http" -}}
+- from:
+    {{- toYaml .root.Values.networkPolicy.ingressControllerPeers | nindent 4 }}
+  ports:
+    - {port: 8000, protocol: TCP}
+{{- if .root.Values.tests.enabled }}
+- from:
+    - podSelector:
+        matchLabels:
+          {{- include "uptick.selectorLabels" (dict "root" .root "component" "tests") | nindent 10 }}
+  ports:
+    - {port: 8000, protocol: TCP}
+{{- end }}
+{{ include "uptick.netpol.fromPrometheus" (dict "root" .root "port" 8000) }}
+{{- end -}}
+
 {{/* The non-blank lines of a text, each on a new line and indented: (dict "text" … "indent" 4). */}}
 {{- define "uptick.nonBlankLines" -}}
 {{- $indent := .indent -}}
 {{- range splitList "\n" .text }}{{ if trim . }}{{ . | nindent $indent }}{{ end }}{{ end -}}
 {{- end -}}
 
-{{/* A NetworkPolicy of a component: (dict "root" $ "component" … "ingress" YAML "egress" YAML). */}}
+{{/* A NetworkPolicy of a component: (dict "root" $ "component" … "ingress" YAML "egress" YAML
+"annotations" {…} "podSelector" YAML). */}}
 {{- define "uptick.networkPolicy" -}}
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata:
   {{- include "uptick.metadata" . | nindent 2 }}
+  {{- with .annotations }}
+  annotations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
 spec:
   podSelector:
     {{- if .podSelector }}
@@ -468,7 +591,10 @@ spec:
     {{- include "uptick.nonBlankLines" (dict "text" .egress "indent" 4) }}
 {{- end -}}
 
-{{/* A ServiceMonitor: (dict "root" $ "component" … "port" name "selector" YAML). */}}
+{{/* A ServiceMonitor: (dict "root" $ "component" … "port" name "selector" YAML). The services
+label their HTTP metrics `service` (auth, monitors); the Operator's target label of that name (the
+Kubernetes Service) is renamed kubernetes_service, so no label clashes and nothing needs honorLabels
+(which would let a pod overwrite namespace, pod or job). */}}
 {{- define "uptick.serviceMonitor" -}}
 {{- $sm := .root.Values.metrics.serviceMonitor -}}
 apiVersion: monitoring.coreos.com/v1
@@ -493,6 +619,16 @@ spec:
       path: /metrics
       interval: {{ $sm.interval }}
       scrapeTimeout: {{ $sm.scrapeTimeout }}
-      # The services label their own metrics (e.g. service="auth"); keep those labels.
-      honorLabels: true
+      relabelings:
+        - sourceLabels: [service]
+          targetLabel: kubernetes_service
+        - action: labeldrop
+          regex: service
+        {{- with $sm.relabelings }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
+      {{- with $sm.metricRelabelings }}
+      metricRelabelings:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
 {{- end -}}

@@ -3,9 +3,11 @@
 One scrape job per process, named as the chart's Kubernetes Service of that component is named
 (`uptick-auth`, `uptick-checker-eu-west`, …), so the dashboards' `job=~".*uptick.*"` queries match;
 each target is labelled `service` (auth, monitors, poller, ingest, checker), `region` (checkers) and
-`pod` (the process), and scraped with `honor_labels` as the chart's ServiceMonitors do (every second
-in the tests, every 5 seconds from the command line).
-The alert rules of the chart (charts/uptick/files/alerts.yaml) are loaded as a rule file.
+`pod` (the process), and scraped with `honor_labels` (every second in the tests, every 5 seconds from
+the command line): the HTTP services' own `service` label is the target's, so nothing is overwritten.
+In the cluster the chart's ServiceMonitors keep Prometheus' labels instead and rename the Operator's
+`service` target label (the Kubernetes Service) to `kubernetes_service`.
+The alert rules of the chart, with their default thresholds (k8s/alerts.yaml), are loaded as a rule file.
 
 HTTP services serve /metrics on their HTTP port, workers on their health port: both are the
 `health_port` of the stack's services, i.e. what `Stack.ports()` returns.
@@ -29,7 +31,7 @@ from typing import Any
 
 from uptick_devstack.infra import ROOT, RUN_DIR
 
-ALERT_RULES = ROOT / "charts" / "uptick" / "files" / "alerts.yaml"
+ALERT_RULES = ROOT / "k8s" / "alerts.yaml"  # the chart's rules with their default thresholds
 NOT_SCRAPED = {"router"}  # the dev router proxies; it exports no metrics of its own
 CHECKER_PREFIX = "checker-"
 
