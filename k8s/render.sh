@@ -35,7 +35,8 @@ $2#   kubectl -n uptick create secret generic uptick-jwt --from-file=private.pem
 #
 # The migration Job (uptick-migrate) is a Helm hook in the chart; kubectl runs it alongside the
 # services, which report ready once the schema is there. Delete the finished Job before applying a
-# newer version of this file. For other settings use the chart, or render your own manifests with
+# newer version of this file. The chart's \`helm test\` Pod is left out. For other settings use the
+# chart (the defaults render no Ingress and no NetworkPolicies: see examples/), or render your own manifests with
 # \`helm template uptick charts/uptick -n uptick -f your-values.yaml\`.
 HEADER
 }
@@ -59,13 +60,13 @@ render() {
 #     --from-literal=UPTICK_DATABASE_URL=postgresql://USER:PASSWORD@HOST:5432/uptick \\
 #     --from-literal=UPTICK_REDIS_URL=redis://HOST:6379/0
 "
-        "$helm" template uptick "$root/charts/uptick" --namespace uptick
+        "$helm" template uptick "$root/charts/uptick" --namespace uptick --skip-tests
     else
         header "the values of charts/uptick/examples/$example.yaml" "#   kubectl -n uptick create secret generic uptick-connections \\
 #     --from-literal=UPTICK_DATABASE_URL=postgresql://USER:PASSWORD@HOST:5432/uptick \\
 #     --from-literal=UPTICK_REDIS_URL=redis://HOST:6379/0
 "
-        "$helm" template uptick "$root/charts/uptick" --namespace uptick \
+        "$helm" template uptick "$root/charts/uptick" --namespace uptick --skip-tests \
             -f "$root/charts/uptick/examples/$example.yaml"
     fi
 }
