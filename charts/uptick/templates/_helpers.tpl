@@ -344,7 +344,7 @@ spec:
           {{- toYaml . | nindent 8 }}
         {{- end }}
     spec:
-      {{- include "uptick.podCommon" (dict "root" $root "values" $v) | nindent 6 }}
+      {{- include "uptick.podCommon" (dict "root" $root "values" $v) | trim | nindent 6 }}
       terminationGracePeriodSeconds: {{ $v.terminationGracePeriodSeconds }}
       containers:
         - name: {{ .service }}
