@@ -98,3 +98,16 @@ async def test_cookie_changes_need_the_dashboards_origin(client: httpx.AsyncClie
     token = client.cookies["uptick_session"]
     client.cookies.clear()
     assert (await client.post("/api/orgs", json={"name": "Acme"}, headers=bearer(token))).status_code == 201
+
+
+@pytest.mark.parametrize(("headers", "status"), [
+    ({"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}, 403),
+    ({"Origin": "https://evil.example"}, 403),
+    ({"Sec-Fetch-Site": "same-origin", **ORIGIN}, 200),
+    ({}, 200),  # a script: no browser, no cookie jar to plant a session in
+])
+async def test_no_page_logs_a_visitor_in_or_out(client: httpx.AsyncClient, user: dict, headers: dict,
+                                                status: int) -> None:
+    login = await client.post("/api/auth/login", json={"email": EMAIL, "password": PASSWORD}, headers=headers)
+    assert login.status_code == status
+    assert (await client.post("/api/auth/logout", headers=headers)).status_code == (204 if status == 200 else 403)

@@ -31,6 +31,18 @@ def check_same_origin(request: Request) -> None:
         raise _refused("a cross-origin request cannot change anything with the session cookie")
 
 
+def check_not_cross_site(request: Request) -> None:
+    """For requests that set or clear the session cookie without carrying it (log-in, log-out): refused when
+    the browser says another site sent them, so that no page can log a visitor into the page's own account.
+    Clients that send neither header (scripts) are not browsers and pass."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site not in ("same-origin", "none"):
+        raise _refused(f"a {site} request cannot log in or out")
+    origin = request.headers.get("origin")
+    if site is None and origin is not None and origin.rstrip("/").lower() not in own_origins(request):
+        raise _refused("a cross-origin request cannot log in or out")
+
+
 def own_origins(request: Request) -> set[str]:
     """Uptick's public origin, and the one this request was addressed to (through the router or Ingress,
     which name it in X-Forwarded-Host: a page cannot set that header on a cross-origin request)."""

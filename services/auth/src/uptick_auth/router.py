@@ -53,6 +53,7 @@ async def login(
     body: LoginRequest, request: Request, response: Response, session: DbSession,
     settings: Settings, throttle: Throttle,
 ) -> TokenOut:
+    csrf.check_not_cross_site(request)
     try:
         issued = await service.log_in(
             session=session, throttle=throttle, email=body.email, password=body.password,
@@ -112,6 +113,7 @@ def _clear_cookies(response: Response, settings: AuthSettings) -> None:
 async def logout(request: Request, response: Response, session: DbSession, settings: Settings) -> None:
     """Ends the caller's session if the token is still good; always clears the cookies, so a stale
     cookie can be logged out of too."""
+    csrf.check_not_cross_site(request)
     token = bearer_or_cookie(request)
     try:
         claims = tokens.verify(request.app.state.public_key, token) if token else None
