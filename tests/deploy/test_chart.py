@@ -402,6 +402,25 @@ def test_private_key_reaches_auth_only(helm):
             assert public and env["UPTICK_JWT_PUBLIC_KEY_FILE"] == "/etc/uptick/jwt-public/public.pem"
 
 
+def test_mail_settings_and_the_public_url(helm):
+    """Invitations go out through the mail server given; its password only to auth, from a Secret of yours."""
+    docs = helm.render("default", "--set", "smtp.host=smtp.example.com", "--set", "smtp.username=uptick",
+                       "--set", "smtp.existingSecret=mail", "--set", "ingress.enabled=true")
+    config = helm.by_name(docs, "ConfigMap")["uptick-config"]["data"]
+    assert {k: v for k, v in config.items() if k.startswith(("UPTICK_SMTP_", "UPTICK_PUBLIC_URL"))} == {
+        "UPTICK_SMTP_HOST": "smtp.example.com", "UPTICK_SMTP_PORT": "587", "UPTICK_SMTP_SECURITY": "starttls",
+        "UPTICK_SMTP_SENDER": "Uptick <uptick@localhost>", "UPTICK_SMTP_USERNAME": "uptick",
+        "UPTICK_PUBLIC_URL": "http://uptick.example.com"}
+    for name, template in pod_templates(docs):
+        env = helm.env_of(template["spec"]["containers"][0])
+        if name == "Deployment/uptick-auth":
+            assert env["UPTICK_SMTP_PASSWORD"] == {"secretKeyRef": {"name": "mail", "key": "password"}}
+        else:
+            assert "UPTICK_SMTP_PASSWORD" not in env, name
+    plain = helm.by_name(helm.render("default"), "ConfigMap")["uptick-config"]["data"]
+    assert not any(k.startswith(("UPTICK_SMTP_", "UPTICK_PUBLIC_URL")) for k in plain)
+
+
 def test_connection_strings_come_from_secrets(helm):
     docs = helm.render(
         "default",
