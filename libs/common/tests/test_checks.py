@@ -3,7 +3,11 @@
 import pytest
 from pydantic import ValidationError
 
-from uptick_common.checks import BodyScan, CheckSpec, Observed, evaluate, first_failure, parse_path, socket_address
+from uptick_common.checks import CheckSpec
+from uptick_common.checks.body import BodyScan
+from uptick_common.checks.judging import Observed, evaluate, first_failure
+from uptick_common.checks.paths import parse_path
+from uptick_common.checks.targets import socket_address
 
 CONDITIONS = [
     ("[STATUS] == 200", {"type": "status", "op": "==", "value": 200}),

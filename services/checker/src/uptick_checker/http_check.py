@@ -11,7 +11,7 @@ exists, so a refused address receives no packet.
 
 A monitor's `CheckSpec` sets the request (method, headers, body, TLS verification, whether redirects are
 followed) and what is up: the final status among `expected_status`, and every assertion holding. The
-body is read once, within the size limit, and searched as it arrives (checks.BodyScan); it is kept only
+body is read once, within the size limit, and searched as it arrives (checks.body.BodyScan); it is kept only
 when a JSON path must be read. A user's request headers are sent on redirects to the same host only.
 `tcp` and `tls` monitors are checked by socket_check.py, through the same connector.
 """
@@ -40,15 +40,11 @@ from uptick_checker.socket_check import check_socket, days_left
 from uptick_checker.urls import parsed_url
 from uptick_checker.wire import HEAD_ALLOWANCE, BoundedResponseHandler
 from uptick_common import netguard
-from uptick_common.checks import (
-    DEFAULT_STATUS,
-    BodyScan,
-    CertExpiryAssertion,
-    CheckSpec,
-    HeaderAssertion,
-    Observed,
-    status_matches,
-)
+from uptick_common.checks import CheckSpec
+from uptick_common.checks.assertions import CertExpiryAssertion, HeaderAssertion
+from uptick_common.checks.body import BodyScan
+from uptick_common.checks.codes import DEFAULT_STATUS, status_matches
+from uptick_common.checks.judging import Observed
 
 USER_AGENT = "Uptick/0.1 (uptime monitor)"
 MAX_REDIRECTS = 10

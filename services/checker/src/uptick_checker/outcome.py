@@ -10,7 +10,8 @@ from typing import Literal
 
 from uptick_checker.phases import Timeline
 from uptick_checker.reasons import BodyFailed, describe
-from uptick_common.checks import Assertion, AssertionResult, Observed, evaluate, first_failure
+from uptick_common.checks import Assertion, AssertionResult
+from uptick_common.checks.judging import Observed, evaluate, first_failure
 from uptick_common.streams import Phases
 
 

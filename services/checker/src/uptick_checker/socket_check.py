@@ -18,7 +18,10 @@ from uptick_checker.connect import Connector
 from uptick_checker.outcome import Outcome, judge
 from uptick_checker.phases import Timeline
 from uptick_checker.reasons import CheckFailed
-from uptick_common.checks import CertExpiryAssertion, CheckSpec, Observed, socket_address
+from uptick_common.checks import CheckSpec
+from uptick_common.checks.assertions import CertExpiryAssertion
+from uptick_common.checks.judging import Observed
+from uptick_common.checks.targets import socket_address
 
 
 async def check_socket(target: str, timeout_seconds: float, spec: CheckSpec, *, connector: Connector,

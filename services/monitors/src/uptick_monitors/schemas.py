@@ -18,19 +18,9 @@ from pydantic import (
     model_validator,
 )
 
-from uptick_common.checks import (
-    AssertionResult,
-    Assertions,
-    CheckSpec,
-    GraceSeconds,
-    HttpMethod,
-    MonitorType,
-    RequestBody,
-    RequestHeaders,
-    StatusCodes,
-    WarnDays,
-    socket_address,
-)
+from uptick_common.checks import AssertionResult, Assertions, CheckSpec, MonitorType
+from uptick_common.checks.spec import GraceSeconds, HttpMethod, RequestBody, RequestHeaders, StatusCodes, WarnDays
+from uptick_common.checks.targets import socket_address
 
 MIN_INTERVAL, MAX_INTERVAL, DEFAULT_INTERVAL = 10, 86_400, 180
 MAX_TIMEOUT, DEFAULT_TIMEOUT = 60, 10

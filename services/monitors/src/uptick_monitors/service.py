@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from uptick_common import audit
 from uptick_common.access import Actor
-from uptick_common.checks import HEARTBEAT_REGION, Assertions, CheckSpec, status_items
+from uptick_common.checks import HEARTBEAT_REGION, Assertions, CheckSpec
+from uptick_common.checks.codes import status_items
 from uptick_common.db.models import Monitor, MonitorStatus, Tick
 from uptick_common.regions import stale_after
 from uptick_monitors.schemas import (
