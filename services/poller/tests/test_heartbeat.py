@@ -14,10 +14,11 @@ from uptick_poller.worker import Poller
 async def add_heartbeat(engine, user: int, *, last_ping_ago: float | None, period: int = 60, grace: int = 30) -> int:
     async with engine.begin() as conn:
         monitor = await conn.scalar(text(
-            "INSERT INTO monitors (user_id, name, url, interval_seconds, timeout_seconds, regions, type,"
-            " heartbeat_token, grace_seconds, created_at, updated_at)"
-            " VALUES (:u, 'cron', 'heartbeat:', :p, 5, '{push}', 'heartbeat', md5(random()::text), :g,"
-            " now() - interval '1 day', now() - interval '1 day') RETURNING id"), {"u": user, "p": period, "g": grace})
+            "INSERT INTO monitors (user_id, name, url, interval_seconds, timeout_seconds, regions, spec,"
+            " heartbeat_token, created_at, updated_at)"
+            " VALUES (:u, 'cron', 'heartbeat:', :p, 5, '{push}', jsonb_build_object('type', 'heartbeat',"
+            " 'grace_seconds', :g), md5(random()::text), now() - interval '1 day', now() - interval '1 day')"
+            " RETURNING id"), {"u": user, "p": period, "g": grace})
         if last_ping_ago is not None:
             at = (datetime.now(UTC) - timedelta(seconds=last_ping_ago)).isoformat()
             await conn.execute(text("INSERT INTO monitor_status (monitor_id, status, regions) VALUES (:m, 'up', :r)"),

@@ -1,5 +1,7 @@
 """A job carries its monitor's whole check definition: the checker never reads Postgres."""
 
+import json
+
 from sqlalchemy import text
 
 from uptick_common.checks import CheckSpec
@@ -16,11 +18,13 @@ async def test_jobs_carry_the_check_definition(database_url, redis_url, engine, 
     broken = await add_monitor(engine, user, "http://127.0.0.1:1/broken", regions=("eu-west",))
     async with engine.begin() as conn:
         await conn.execute(text(
-            "UPDATE monitors SET method = 'POST', headers = '{\"X-Token\": \"s3cret\"}', body = 'ping',"
-            " expected_status = '{200,300-399}', follow_redirects = false, verify_tls = false, tls_warn_days = 7,"
-            " assertions = '[{\"type\": \"json_path\", \"path\": \"status\", \"op\": \"==\", \"value\": \"UP\"}]'"
-            " WHERE id = :i"), {"i": custom})
-        await conn.execute(text("UPDATE monitors SET method = 'BREW' WHERE id = :i"), {"i": broken})  # by hand
+            "UPDATE monitors SET spec = spec || CAST(:s AS jsonb) WHERE id = :i"), {"i": custom, "s": json.dumps({
+                "method": "POST", "headers": {"X-Token": "s3cret"}, "body": "ping",
+                "expected_status": ["200", "300-399"], "follow_redirects": False, "verify_tls": False,
+                "tls_warn_days": 7,
+                "assertions": [{"type": "json_path", "path": "status", "op": "==", "value": "UP"}]})})
+        await conn.execute(text("""UPDATE monitors SET spec = '{"method": "BREW"}' WHERE id = :i"""),
+                           {"i": broken})  # by hand
     poller = Poller(PollerSettings(database_url=database_url, redis_url=redis_url, regions=("eu-west",)),
                     engine, redis_client)
 
@@ -35,46 +39,47 @@ async def test_jobs_carry_the_check_definition(database_url, redis_url, engine, 
         "assertions": [{"type": "json_path", "path": "status", "op": "==", "value": "UP"}]})
 
 
-def test_a_job_built_as_text_is_the_check_job() -> None:
-    """The poller writes a job's JSON from pieces serialised once (the spec per definition, the rest per
-    monitor): it must be the CheckJob the checker expects, field for field."""
-    import json
+def _down_in(region: str) -> dict:
     from datetime import UTC, datetime
 
-    from uptick_poller.schedule import DueMonitor, _spec
-    from uptick_poller.worker import _job_common, _job_json
+    from uptick_common.status import RegionResult
+    return {region: RegionResult(status="down", checked_at=datetime.now(UTC))}
 
-    spec, spec_json = _spec(json.dumps({
+
+def test_a_job_is_the_check_job_of_its_monitor() -> None:
+    """Each region's job: the monitor's definition, re-checked unless that region saw it down last."""
+    from datetime import UTC, datetime
+
+    from uptick_common.checks.spec import stored_spec
+    from uptick_poller.schedule import DueMonitor
+    from uptick_poller.worker import _job
+
+    spec = stored_spec(json.dumps({
         "type": "http", "method": "POST", "headers": {"X-Token": "vä\"l"}, "body": "{\"a\": 1}",
         "follow_redirects": False, "expected_status": ["200", "300-399"], "verify_tls": False,
         "assertions": [{"type": "json_path", "path": "status", "op": "==", "value": "UP"}], "tls_warn_days": 7}))
     monitor = DueMonitor(id=42, url="https://exämple.com/a?b=\"c\"", timeout_seconds=7, regions=["eu-west", "us-east"],
-                         due_at=datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC), failing_regions=["us-east"],
-                         spec=spec, spec_json=spec_json)
-    by_hand = DueMonitor(**{**monitor.__dict__, "spec_json": None})
+                         due_at=datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC), region_results=_down_in("us-east"),
+                         spec=spec)
     scheduled_ms = int(monitor.due_at.timestamp() * 1000)
     for region in monitor.regions:
         expected = CheckJob(job_id=f"42:{region}:{scheduled_ms}", monitor_id=42, region=region,
                             scheduled_ms=scheduled_ms, url=monitor.url, timeout_seconds=7, spec=spec,
                             confirm_failure=region == "eu-west")
-        for built in (monitor, by_hand):
-            text = _job_json(built, region, scheduled_ms, _job_common(built, scheduled_ms))
-            assert CheckJob.from_fields({"data": text}) == expected
-            assert json.loads(text) == json.loads(expected.model_dump_json())
+        assert CheckJob.from_fields({"data": _job(monitor, region, scheduled_ms)}) == expected
 
 
 def test_a_job_leaves_the_default_spec_out_and_the_checker_reads_it_as_the_default() -> None:
-    import json
     from datetime import UTC, datetime
 
-    from uptick_poller.schedule import DueMonitor, _spec
-    from uptick_poller.worker import _job_common, _job_json
+    from uptick_common.checks.spec import stored_spec
+    from uptick_poller.schedule import DueMonitor
+    from uptick_poller.worker import _job
 
-    spec, spec_json = _spec(json.dumps({"type": "http", "method": "GET", "expected_status": ["200-399"]}))
-    assert spec_json == ""
-    monitor = DueMonitor(id=7, url="https://example.com/", timeout_seconds=10, regions=["eu-west"],
-                         due_at=datetime(2026, 1, 2, tzinfo=UTC), failing_regions=[], spec=spec, spec_json=spec_json)
-    text = _job_json(monitor, "eu-west", 1000, _job_common(monitor, 1000))
-    assert "spec" not in json.loads(text)
-    job = CheckJob.from_fields({"data": text})
-    assert job.spec == CheckSpec() and json.loads(job.fields()["data"]) == json.loads(text)
+    for stored in ("{}", json.dumps({"type": "http", "method": "GET", "expected_status": ["200-399"]})):
+        monitor = DueMonitor(id=7, url="https://example.com/", timeout_seconds=10, regions=["eu-west"],
+                             due_at=datetime(2026, 1, 2, tzinfo=UTC), spec=stored_spec(stored))
+        text = _job(monitor, "eu-west", 1000)
+        assert "spec" not in json.loads(text)
+        job = CheckJob.from_fields({"data": text})
+        assert job.spec == CheckSpec() and json.loads(job.fields()["data"]) == json.loads(text)

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from uptick_common.checks import AssertionResult, CheckSpec
+from uptick_common.checks.spec import DEFAULT_SPEC
 
 SCHEMA_VERSION = 1
 
@@ -49,9 +50,6 @@ class Message(BaseModel):
         return cls.model_validate_json(raw)
 
 
-DEFAULT_SPEC = CheckSpec()
-
-
 class CheckJob(Message):
     """What the poller asks a region to check. It carries the whole definition: checkers never query Postgres."""
 
@@ -68,7 +66,8 @@ class CheckJob(Message):
 
     def fields(self) -> dict[str, str]:
         """The default spec (most monitors') is left out: half the message, and nothing for the checker to parse."""
-        return {"data": self.model_dump_json(exclude={"spec"} if self.spec == DEFAULT_SPEC else None)}
+        default = self.spec is DEFAULT_SPEC or self.spec == DEFAULT_SPEC  # `is`: most jobs', and ~1 µs cheaper
+        return {"data": self.model_dump_json(exclude={"spec"} if default else None)}
 
 
 class CheckResult(Message):

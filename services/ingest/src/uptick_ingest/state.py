@@ -1,7 +1,7 @@
 """A monitor's current state from its latest results: pure functions, no I/O.
 
 - Each region keeps its newest result. A region with no result for several intervals (its checkers
-  are gone; uptick_common.regions) is left out of the vote instead of making the monitor look down or up.
+  are gone; uptick_common.status) is left out of the vote instead of making the monitor look down or up.
 - The monitor is failing when at least `quorum` of the regions still voting report down (default: a
   majority of them). One region alone never flips a two-region monitor.
 - Failing must last the confirmation period before the monitor is `down`; passing must last the
@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
-from uptick_common.regions import stale_after
+from uptick_common.status import PENDING, RegionResult
 
 RECENT_LATENCIES = 10
 
@@ -47,12 +46,12 @@ class Policy:
 
 @dataclass
 class MonitorState:
-    status: str = "pending"
+    status: str = PENDING
     last_latency_ms: int | None = None
     last_checked_at: datetime | None = None
     last_error: str | None = None
     recent_latencies_ms: list[int] = field(default_factory=list)
-    regions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    regions: dict[str, RegionResult] = field(default_factory=dict)
     failing_since: datetime | None = None
     passing_since: datetime | None = None
     status_changed_at: datetime | None = None
@@ -68,25 +67,20 @@ def apply(state: MonitorState, ticks: list[NewTick], policy: Policy) -> MonitorS
     return state
 
 
-def voting_regions(state: MonitorState, policy: Policy, now: datetime) -> dict[str, dict[str, Any]]:
+def voting_regions(state: MonitorState, policy: Policy, now: datetime) -> dict[str, RegionResult]:
     """The monitor's regions whose latest result is recent enough to count."""
-    cutoff = now - stale_after(policy.interval_seconds)
     return {
         name: result for name, result in state.regions.items()
-        if name in policy.regions and datetime.fromisoformat(result["checked_at"]) >= cutoff
+        if name in policy.regions and not result.is_stale(policy.interval_seconds, now)
     }
 
 
 def _record(state: MonitorState, tick: NewTick) -> None:
     known = state.regions.get(tick.region)
-    if known is None or datetime.fromisoformat(known["checked_at"]) <= tick.checked_at:
-        state.regions[tick.region] = {
-            "status": tick.status,
-            "checked_at": tick.checked_at.isoformat(),
-            "latency_ms": tick.latency_ms,
-            "http_status": tick.http_status,
-            "error": tick.error,
-        }
+    if known is None or known.checked_at <= tick.checked_at:
+        state.regions[tick.region] = RegionResult(
+            status=tick.status, checked_at=tick.checked_at, latency_ms=tick.latency_ms,
+            http_status=tick.http_status, error=tick.error)
     if state.last_checked_at is None or tick.checked_at >= state.last_checked_at:
         state.last_checked_at = tick.checked_at
         state.last_latency_ms = tick.latency_ms
@@ -98,7 +92,7 @@ def _decide(state: MonitorState, policy: Policy, now: datetime) -> None:
     voting = voting_regions(state, policy, now)
     if not voting:
         return
-    down = sum(1 for result in voting.values() if result["status"] == "down")
+    down = sum(1 for result in voting.values() if result.down)
     if down >= policy.required(len(voting)):
         state.passing_since = None
         state.failing_since = state.failing_since or now
@@ -109,7 +103,7 @@ def _decide(state: MonitorState, policy: Policy, now: datetime) -> None:
         state.failing_since = None
         state.passing_since = state.passing_since or now
         recovered = now - state.passing_since >= timedelta(seconds=policy.recovery_period_seconds)
-        if state.status == "pending" or (state.status == "down" and recovered):
+        if state.status == PENDING or (state.status == "down" and recovered):
             _change(state, "up", now)
 
 
@@ -119,5 +113,5 @@ def _change(state: MonitorState, status: str, now: datetime) -> None:
 
 
 def _latest_error(state: MonitorState, policy: Policy) -> str | None:
-    failing = [r for name, r in state.regions.items() if r["status"] == "down" and name in policy.regions]
-    return max(failing, key=lambda r: r["checked_at"])["error"] if failing else None
+    failing = [r for name, r in state.regions.items() if r.down and name in policy.regions]
+    return max(failing, key=lambda r: r.checked_at).error if failing else None

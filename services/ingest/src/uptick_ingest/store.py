@@ -16,11 +16,13 @@ import json
 from typing import Any
 
 from psycopg import AsyncCursor
+from psycopg.types.json import Jsonb
 from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import BigInteger
 
+from uptick_common.status import PENDING, RegionResults
 from uptick_common.streams import CheckResult
 from uptick_ingest.state import MonitorState, NewTick, Policy, apply
 
@@ -61,10 +63,10 @@ _COUNT_STATE_ROWS = text(
 _ENSURE_STATE_ROWS = text(
     """
     INSERT INTO monitor_status (monitor_id, status)
-    SELECT m.id, 'pending' FROM monitors m WHERE m.id = ANY(:ids)
+    SELECT m.id, :pending FROM monitors m WHERE m.id = ANY(:ids)
     ON CONFLICT DO NOTHING
     """
-).bindparams(bindparam("ids", type_=ARRAY(BigInteger)))
+).bindparams(bindparam("ids", type_=ARRAY(BigInteger)), pending=PENDING)
 _LOCK_STATE = text(
     """
     SELECT s.monitor_id, s.status, s.last_latency_ms, s.last_checked_at, s.last_error, s.recent_latencies_ms,
@@ -130,11 +132,21 @@ async def _update_states(conn: AsyncConnection, cursor: AsyncCursor[Any], ticks:
         for row in rows:
             (monitor_id, status, latency, checked_at, error, recent, regions, failing_since, passing_since,
              changed_at, monitor_regions, interval, quorum, confirmation, recovery) = row
-            state = MonitorState(status, latency, checked_at, error, list(recent or []), dict(regions or {}),
-                                 failing_since, passing_since, changed_at)
+            state = MonitorState(status, latency, checked_at, error, list(recent or []),
+                                 RegionResults.validate_python(regions or {}), failing_since, passing_since, changed_at)
             policy = Policy(tuple(monitor_regions), interval, quorum, confirmation, recovery)
             new = apply(state, by_monitor[monitor_id], policy)
             latencies = "{" + ",".join(map(str, new.recent_latencies_ms)) + "}"
             await copy.write_row((monitor_id, new.status, new.last_latency_ms, new.last_checked_at, new.last_error,
-                                  latencies, new.regions, new.failing_since, new.passing_since, new.status_changed_at))
+                                  latencies, _as_jsonb(new), new.failing_since, new.passing_since,
+                                  new.status_changed_at))
     await cursor.execute(_UPDATE_STATES, prepare=False)
+
+
+def _as_jsonb(state: MonitorState) -> Jsonb:
+    """The regions' results as their model writes them (pydantic-core's JSON, handed to psycopg as it is)."""
+    return Jsonb(RegionResults.dump_json(state.regions), dumps=_as_is)
+
+
+def _as_is(data: bytes) -> bytes:
+    return data

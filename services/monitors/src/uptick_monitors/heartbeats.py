@@ -1,9 +1,5 @@
-"""Heartbeat pings: a user's cron job calls its monitor's secret URL; each ping becomes a result.
-
-The ping is added to `uptick:results` like any check's result, so ingest stays the only writer of ticks
-and of the monitor's state. Pings within the same second are one result (the same job id), so a job
-that pings in a loop cannot flood the history. A ping to `…/fail` reports a failure.
-"""
+"""Heartbeat pings: a user's cron job calls its monitor's secret URL; each ping becomes a result
+(uptick_common.heartbeats) in `uptick:results`."""
 
 from __future__ import annotations
 
@@ -15,9 +11,9 @@ from redis.asyncio import Redis
 from sqlalchemy import select
 
 from uptick_common.api import DbSession
-from uptick_common.checks import HEARTBEAT_REGION
 from uptick_common.db.models import Monitor
-from uptick_common.streams import RESULTS_STREAM, CheckResult, job_id
+from uptick_common.heartbeats import ping_result
+from uptick_common.streams import RESULTS_STREAM
 
 router = APIRouter(prefix="/api/heartbeats", tags=["heartbeats"])
 log = structlog.get_logger(__name__)
@@ -25,13 +21,7 @@ PING_METHODS = ["GET", "POST", "HEAD"]
 
 
 async def record_ping(redis: Redis, monitor_id: int, *, failed: bool) -> None:
-    now_ms = time.time_ns() // 1_000_000
-    second_ms = now_ms - now_ms % 1000
-    result = CheckResult(
-        job_id=job_id(monitor_id, HEARTBEAT_REGION, second_ms), monitor_id=monitor_id, region=HEARTBEAT_REGION,
-        scheduled_ms=second_ms, checked_ms=now_ms, status="down" if failed else "up",
-        error="the job reported a failure" if failed else None,
-    )
+    result = ping_result(monitor_id, time.time_ns() // 1_000_000, failed=failed)
     await redis.xadd(RESULTS_STREAM, result.fields())
 
 
@@ -39,7 +29,7 @@ async def _ping(request: Request, session: DbSession, token: str, *, failed: boo
     if len(token) > 64:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no heartbeat monitor has this URL")
     monitor_id = await session.scalar(
-        select(Monitor.id).where(Monitor.heartbeat_token == token, Monitor.type == "heartbeat",
+        select(Monitor.id).where(Monitor.heartbeat_token == token, Monitor.spec["type"].astext == "heartbeat",
                                  Monitor.paused.is_(False))
     )
     if monitor_id is None:  # unknown, deleted or paused: the same answer, so tokens cannot be probed apart

@@ -5,58 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    HttpUrl,
-    TypeAdapter,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, field_validator, model_validator
+from pydantic.fields import FieldInfo
 
-from uptick_common.checks import AssertionResult, Assertions, CheckSpec, MonitorType
-from uptick_common.checks.spec import GraceSeconds, HttpMethod, RequestBody, RequestHeaders, StatusCodes, WarnDays
-from uptick_common.checks.targets import socket_address
+from uptick_common.checks import AssertionResult, CheckSpec
+from uptick_common.checks.targets import HEARTBEAT_TARGET, stored_target
+from uptick_common.status import RegionResult, Shown
 
 MIN_INTERVAL, MAX_INTERVAL, DEFAULT_INTERVAL = 10, 86_400, 180
 MAX_TIMEOUT, DEFAULT_TIMEOUT = 60, 10
-HEARTBEAT_TARGET = "heartbeat:"  # what a heartbeat monitor stores as its url: it has no target to check
-
-
-def _url_text(url: HttpUrl) -> str:
-    if not url.host:
-        raise ValueError("the URL needs a host")
-    return str(url)
-
-
-TargetUrl = Annotated[HttpUrl, Field(max_length=2048), AfterValidator(_url_text)]
 Target = Annotated[str, Field(min_length=1, max_length=8192,
                               description="an http(s) URL; for tcp and tls monitors host:port")]
-_HTTP_URL: TypeAdapter[str] = TypeAdapter(TargetUrl)
-
-
-def check_target(kind: str, url: str) -> str:
-    """The monitor's target as stored: a normalised http(s) URL, or `tcp://host:port` / `tls://host:port`;
-    a heartbeat monitor has none (its push URL is made for it)."""
-    if kind == "heartbeat":
-        return HEARTBEAT_TARGET
-    if kind == "http":
-        try:
-            return _HTTP_URL.validate_python(url)
-        except ValidationError as exc:
-            raise ValueError(exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
-    scheme = url.split("://", 1)[0].lower() if "://" in url else kind
-    try:
-        if scheme not in ("tcp", "tls"):
-            raise ValueError
-        host, port = socket_address(url)
-    except ValueError:
-        raise ValueError(f"a {kind} monitor's url is host:port, e.g. {kind}://db.example.com:5432") from None
-    return f"{kind}://[{host}]:{port}" if ":" in host else f"{kind}://{host}:{port}"
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Interval = Annotated[int, Field(ge=MIN_INTERVAL, le=MAX_INTERVAL, description="seconds between checks")]
 Timeout = Annotated[int, Field(ge=1, le=MAX_TIMEOUT, description="seconds a check may take")]
@@ -70,8 +29,7 @@ class _Strict(BaseModel):
 
 
 class MonitorCreate(CheckSpec):
-    """A monitor: its target and schedule, and how it is checked (the `CheckSpec` fields: type, method,
-    headers, body, follow_redirects, expected_status, verify_tls, assertions, tls_warn_days)."""
+    """A monitor: its target and schedule, and how it is checked (the fields of a `CheckSpec`)."""
 
     # Unlike the CheckSpec it extends, not frozen: its validators fill in defaults that depend on other fields.
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=False)
@@ -108,10 +66,10 @@ class MonitorCreate(CheckSpec):
     @classmethod
     def _target_fits_type(cls, url: str, info: ValidationInfo) -> str:
         kind = info.data.get("type")  # validated first: CheckSpec's fields come before this model's
-        return check_target(kind, url) if kind is not None else url
+        return stored_target(kind, url) if kind is not None else url
 
 
-class MonitorUpdate(_Strict):
+class _MonitorFields(_Strict):
     url: Target | None = None
     name: Name | None = None
     interval_seconds: Interval | None = None
@@ -121,17 +79,20 @@ class MonitorUpdate(_Strict):
     quorum: Quorum | None = None
     confirmation_period_seconds: Period | None = None
     recovery_period_seconds: Period | None = None
-    # The check: validated again with the monitor's other values (CheckSpec) before it is saved.
-    type: MonitorType | None = None
-    method: HttpMethod | None = None
-    headers: RequestHeaders | None = None
-    body: RequestBody | None = None
-    follow_redirects: bool | None = None
-    expected_status: StatusCodes | None = None
-    verify_tls: bool | None = None
-    assertions: Assertions | None = None
-    tls_warn_days: WarnDays | None = None
-    grace_seconds: GraceSeconds | None = None
+
+
+def _optional(field: FieldInfo) -> tuple[Any, Any]:
+    """A CheckSpec field as a change: the same type and rules, or absent (None)."""
+    kind = Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
+    return kind | None, Field(default=None, description=field.description, repr=field.repr)
+
+
+# The monitor's fields, then the check's, each optional: validated again with the monitor's other values (as
+# a CheckSpec) before they are saved.
+MonitorUpdate = create_model(
+    "MonitorUpdate", __base__=_MonitorFields, __module__=__name__,
+    **{name: _optional(field) for name, field in CheckSpec.model_fields.items()},  # type: ignore[call-overload]
+)
 
 
 def check_timeout(timeout: int, interval: int) -> None:
@@ -139,12 +100,7 @@ def check_timeout(timeout: int, interval: int) -> None:
         raise ValueError(f"timeout_seconds ({timeout}) must be shorter than interval_seconds ({interval})")
 
 
-class RegionStatus(BaseModel):
-    status: Literal["up", "down"]
-    checked_at: datetime
-    latency_ms: int | None = None
-    http_status: int | None = None
-    error: str | None = None
+class RegionStatus(RegionResult):
     stale: bool = Field(default=False, description="silent for several intervals: left out of the quorum")
 
 
@@ -158,7 +114,7 @@ class MonitorOut(CheckSpec):
     paused: bool
     created_at: datetime
     updated_at: datetime
-    status: Literal["up", "down", "pending", "paused"]
+    status: Shown
     last_latency_ms: int | None
     last_checked_at: datetime | None
     last_error: str | None

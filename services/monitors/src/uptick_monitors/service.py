@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
+import structlog
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import delete, func, select, tuple_
+from sqlalchemy import Row, Text, delete, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from uptick_common import audit
 from uptick_common.access import Actor
-from uptick_common.checks import HEARTBEAT_REGION, Assertions, CheckSpec
-from uptick_common.checks.codes import status_items
+from uptick_common.checks import HEARTBEAT_REGION, CheckSpec
+from uptick_common.checks.spec import stored_spec
+from uptick_common.checks.targets import stored_target, target_host
 from uptick_common.db.models import Monitor, MonitorStatus, Tick
-from uptick_common.regions import stale_after
+from uptick_common.status import shown_status
 from uptick_monitors.schemas import (
     MonitorCreate,
     MonitorOut,
@@ -25,11 +27,11 @@ from uptick_monitors.schemas import (
     RegionStatus,
     TickOut,
     TickPhases,
-    check_target,
     check_timeout,
 )
 
-SPEC_FIELDS = frozenset(CheckSpec.model_fields)  # the columns of a monitor that say how it is checked
+SPEC_FIELDS = frozenset(CheckSpec.model_fields)  # the fields of a monitor that say how it is checked
+log = structlog.get_logger(__name__)
 
 
 class NotFound(Exception):
@@ -40,76 +42,64 @@ class Invalid(Exception):
     """Input that passed the schema but not the rules that need context (regions, merged values)."""
 
 
-# A monitor's answer is built from plain columns (no ORM entities), without validating again what the API
-# validated before it was stored: the per-row cost of the dashboard's biggest request, the monitor list.
+# A monitor's answer is a MonitorOut built from plain columns (no ORM entities) without validating again what
+# the API validated before it was stored: the per-row cost of the dashboard's biggest request, the monitor
+# list. The check and the regions' results come as the text of their JSON: the check is validated once per
+# definition (stored_spec), the results straight from that text.
 _ANSWER_COLUMNS = (
     Monitor.id, Monitor.name, Monitor.url, Monitor.interval_seconds, Monitor.timeout_seconds, Monitor.regions,
     Monitor.paused, Monitor.created_at, Monitor.updated_at, Monitor.quorum, Monitor.confirmation_period_seconds,
-    Monitor.recovery_period_seconds, Monitor.heartbeat_token,
-    Monitor.type, Monitor.method, Monitor.headers, Monitor.body, Monitor.follow_redirects, Monitor.expected_status,
-    Monitor.verify_tls, Monitor.assertions, Monitor.tls_warn_days, Monitor.grace_seconds,
-    MonitorStatus.monitor_id, MonitorStatus.status, MonitorStatus.last_latency_ms, MonitorStatus.last_checked_at,
-    MonitorStatus.last_error, MonitorStatus.recent_latencies_ms, MonitorStatus.regions,
-    MonitorStatus.status_changed_at,
+    Monitor.recovery_period_seconds, Monitor.heartbeat_token, Monitor.spec.cast(Text).label("spec"),
+    MonitorStatus.monitor_id.label("state_id"), MonitorStatus.status, MonitorStatus.last_latency_ms,
+    MonitorStatus.last_checked_at, MonitorStatus.last_error, MonitorStatus.recent_latencies_ms,
+    MonitorStatus.regions.cast(Text).label("region_results"), MonitorStatus.status_changed_at,
 )
-_ASSERTIONS: TypeAdapter[list[Any]] = TypeAdapter(Assertions)
-_REGION_KEYS = ("latency_ms", "http_status", "error")
+_REGION_STATUSES: TypeAdapter[dict[str, RegionStatus]] = TypeAdapter(dict[str, RegionStatus])
 
 
-def _answer(row: Sequence[Any], now: datetime) -> dict[str, Any]:
-    """One monitor (a row of `_ANSWER_COLUMNS`) as MonitorOut would serialise it: same keys, same order, same
-    values. The list sends it as it is; a single monitor's answer is validated as a MonitorOut on top."""
-    (id_, name, url, interval, timeout, regions, paused, created_at, updated_at, quorum, confirmation, recovery,
-     token, kind, method, headers, body, follow_redirects, expected_status, verify_tls, assertions, warn_days,
-     grace, state_id, status, latency, checked_at, error, recent, region_results, changed_at) = row
-    has_state = state_id is not None
-    shown: dict[str, Any] = {}
-    if has_state and region_results:
-        cutoff = now - stale_after(interval)
-        for region, result in region_results.items():
-            if region in regions:
-                shown[region] = _region_result(result, cutoff)
-    heartbeat = heartbeat_path(token) if token else None
-    return {
-        "type": kind, "method": method, "headers": headers, "body": body, "follow_redirects": follow_redirects,
-        "expected_status": status_items(expected_status), "verify_tls": verify_tls,
-        "assertions": _ASSERTIONS.dump_python(_ASSERTIONS.validate_python(assertions), mode="json")
-        if assertions else [],
-        "tls_warn_days": warn_days, "grace_seconds": grace,
-        "id": id_, "name": name, "url": heartbeat or url, "interval_seconds": interval, "timeout_seconds": timeout,
-        "regions": regions, "paused": paused, "created_at": created_at, "updated_at": updated_at,
-        "status": "paused" if paused else (status if has_state else "pending"),
-        "last_latency_ms": latency, "last_checked_at": checked_at,
-        "last_error": error if has_state and not paused else None,
-        "recent_latencies_ms": list(recent) if has_state and recent is not None else [],
-        "region_status": shown, "quorum": quorum, "confirmation_period_seconds": confirmation,
-        "recovery_period_seconds": recovery, "status_since": changed_at, "heartbeat_url": heartbeat,
-    }
+def _answer(row: Row[Any], now: datetime) -> MonitorOut:
+    """One monitor (a row of `_ANSWER_COLUMNS`) as MonitorOut holds it."""
+    has_state = row.state_id is not None
+    heartbeat = heartbeat_path(row.heartbeat_token) if row.heartbeat_token else None
+    return MonitorOut.model_construct(
+        **_readable_spec(row.id, row.spec).__dict__,
+        id=row.id, name=row.name, url=heartbeat or row.url, interval_seconds=row.interval_seconds,
+        timeout_seconds=row.timeout_seconds, regions=row.regions, paused=row.paused, created_at=row.created_at,
+        updated_at=row.updated_at, status=shown_status(row.status if has_state else None, paused=row.paused),
+        last_latency_ms=row.last_latency_ms, last_checked_at=row.last_checked_at,
+        last_error=row.last_error if has_state and not row.paused else None,
+        recent_latencies_ms=list(row.recent_latencies_ms or ()) if has_state else [],
+        region_status=_region_status(row, now) if has_state and row.region_results else {},
+        quorum=row.quorum, confirmation_period_seconds=row.confirmation_period_seconds,
+        recovery_period_seconds=row.recovery_period_seconds, status_since=row.status_changed_at,
+        heartbeat_url=heartbeat,
+    )
 
 
-def _region_result(result: dict[str, Any], cutoff: datetime) -> dict[str, Any]:
-    """A region's latest result as RegionStatus serialises it; RegionStatus itself for anything unusual."""
-    try:
-        checked_at = datetime.fromisoformat(result["checked_at"])
-        if result["status"] not in ("up", "down") or checked_at.tzinfo is None:
-            raise ValueError
-        shown = {"status": result["status"], "checked_at": checked_at}
-        for key in _REGION_KEYS:
-            value = result.get(key)
-            if value is not None and not isinstance(value, int if key != "error" else str):
-                raise ValueError
-            shown[key] = value
-    except (KeyError, TypeError, ValueError):
-        status = RegionStatus.model_validate(result)
-        return status.model_copy(update={"stale": status.checked_at < cutoff}).model_dump()
-    shown["stale"] = checked_at < cutoff
+def _region_status(row: Row[Any], now: datetime) -> dict[str, RegionStatus]:
+    """The latest result of each of the monitor's regions (ingest's RegionResult), and whether it is stale."""
+    shown = {}
+    for region, status in _REGION_STATUSES.validate_json(row.region_results).items():
+        if region in row.regions:
+            status.stale = status.is_stale(row.interval_seconds, now)
+            shown[region] = status
     return shown
+
+
+def _readable_spec(monitor_id: int, text: str) -> CheckSpec:
+    """The stored check; one that is invalid all the same (written by hand) is shown as it is, and said so."""
+    try:
+        return stored_spec(text)
+    except ValidationError as exc:
+        log.error("monitor's check definition is invalid: shown as stored", monitor_id=monitor_id,
+                  problems=exc.error_count())
+        return CheckSpec.model_construct(**json.loads(text))
 
 
 async def list_page(
     *, session: AsyncSession, org_id: int, limit: int, after_id: int | None
-) -> tuple[list[dict[str, Any]], int | None]:
-    """A page of the organization's monitors, each a dict of what MonitorOut would hold (serialise with to_json)."""
+) -> tuple[list[MonitorOut], int | None]:
+    """A page of the organization's monitors."""
     # The page of the organization's monitors first, then their summaries: joined the other way round, Postgres
     # may walk monitor_status from its start, and the time grows with other organizations' monitors.
     page = select(Monitor.id).where(Monitor.org_id == org_id).order_by(Monitor.id).limit(limit + 1)
@@ -125,7 +115,7 @@ async def list_page(
     rows = (await session.execute(query)).all()
     now = datetime.now(UTC)
     items = [_answer(row, now) for row in rows[:limit]]
-    return items, (items[-1]["id"] if len(rows) > limit else None)
+    return items, (items[-1].id if len(rows) > limit else None)
 
 
 async def get(*, session: AsyncSession, org_id: int, monitor_id: int) -> MonitorOut:
@@ -136,7 +126,7 @@ async def get(*, session: AsyncSession, org_id: int, monitor_id: int) -> Monitor
     )).first()
     if row is None:
         raise NotFound
-    return MonitorOut.model_validate(_answer(row, datetime.now(UTC)))
+    return _answer(row, datetime.now(UTC))
 
 
 def _check_regions(regions: Sequence[str], known: Sequence[str]) -> list[str]:
@@ -165,7 +155,7 @@ async def create(
         timeout_seconds=data.timeout_seconds, regions=regions, paused=data.paused, quorum=data.quorum,
         confirmation_period_seconds=data.confirmation_period_seconds,
         recovery_period_seconds=data.recovery_period_seconds,
-        **data.model_dump(include=SPEC_FIELDS, mode="json"),
+        spec=data.model_dump(include=SPEC_FIELDS, mode="json"),
     )
     session.add(monitor)
     await session.flush()
@@ -183,10 +173,11 @@ async def update(
     if monitor is None:
         raise NotFound
     changes: dict[str, Any] = data.model_dump(exclude_unset=True)
-    if ("type" in changes or "regions" in changes) and (monitor.type == "heartbeat") != (
-            changes.get("type", monitor.type) == "heartbeat"):
+    check = {field: changes.pop(field) for field in SPEC_FIELDS & changes.keys()}
+    kind = CheckSpec.model_construct(**monitor.spec).type  # as stored (a key a row lacks is its default)
+    if (kind == "heartbeat") != (check.get("type", kind) == "heartbeat"):
         raise Invalid("a monitor cannot become or stop being a heartbeat monitor: create a new one")
-    if monitor.type == "heartbeat":
+    if kind == "heartbeat":
         changes.pop("regions", None)  # pings come from the user's job, not from regions
     if "regions" in changes:
         changes["regions"] = _check_regions(changes["regions"] or [], known_regions)
@@ -200,8 +191,8 @@ async def update(
                       changes.get("interval_seconds", monitor.interval_seconds))
     except ValueError as exc:
         raise Invalid(str(exc)) from exc
-    if SPEC_FIELDS & changes.keys() or "url" in changes:
-        changes.update(_merged_check(monitor, changes))
+    if check or "url" in changes:
+        changes.update(_merged_check(monitor, check, changes.get("url", monitor.url)))
     for field, value in changes.items():
         setattr(monitor, field, value)
     monitor.updated_at = datetime.now(UTC)
@@ -211,19 +202,18 @@ async def update(
     return await get(session=session, org_id=monitor.org_id, monitor_id=monitor_id)
 
 
-def _merged_check(monitor: Monitor, changes: dict[str, Any]) -> dict[str, Any]:
-    """The monitor's check and URL with `changes` applied, validated together (an assertion must suit the
+def _merged_check(monitor: Monitor, changes: dict[str, Any], url: str) -> dict[str, Any]:
+    """The monitor's check with `changes` applied and its URL, validated together (an assertion must suit the
     type, the URL too) and normalised as they are stored."""
-    merged = {field: changes.get(field, getattr(monitor, field)) for field in SPEC_FIELDS}
     try:
-        spec = CheckSpec.model_validate(merged)
-        url = check_target(spec.type, changes.get("url", monitor.url))
+        spec = CheckSpec.model_validate({**monitor.spec, **changes})
+        url = stored_target(spec.type, url)
     except ValidationError as exc:
         raise Invalid("; ".join(f"{'.'.join(map(str, e['loc'])) or 'check'}: {e['msg'].removeprefix('Value error, ')}"
                                 for e in exc.errors())) from exc
     except ValueError as exc:
         raise Invalid(f"url: {exc}") from exc
-    return {**spec.model_dump(mode="json"), "url": url}
+    return {"spec": spec.model_dump(mode="json"), "url": url}
 
 
 async def remove(*, session: AsyncSession, actor: Actor, monitor_id: int) -> None:
@@ -273,8 +263,4 @@ def heartbeat_path(token: str) -> str:
 
 
 def _default_name(data: MonitorCreate) -> str:
-    return "heartbeat" if data.type == "heartbeat" else _host(data.url or "")
-
-
-def _host(url: str) -> str:
-    return urlsplit(url).hostname or url
+    return "heartbeat" if data.type == "heartbeat" else target_host(data.url or "")

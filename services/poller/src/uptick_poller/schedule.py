@@ -10,29 +10,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 
 import structlog
 from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from uptick_common.checks import CheckSpec
-from uptick_common.streams import DEFAULT_SPEC
+from uptick_common.checks import HEARTBEAT_REGION, CheckSpec
+from uptick_common.checks.spec import DEFAULT_SPEC, stored_spec
+from uptick_common.status import RegionResult, RegionResults
 
 log = structlog.get_logger(__name__)
 
 # Knuth's multiplicative hash spreads consecutive ids over [0, 1): phase = fraction of the interval.
 # Each claimed row is read once (its slot computed from the locked row) and updated once. Its state row is
 # looked up by key per row (a subquery, never a join a plan made while monitor_status was small would hash
-# whole), and for its last ping only when it is a heartbeat monitor.
+# whole). Its check travels as the column's text: validated once per definition (checks.spec.stored_spec).
 _CLAIM = text(
     """
     WITH due AS (
         SELECT id, next_due_at AS due_at,
                ((id * 2654435761) % 4294967296)::float8 / 4294967296 * interval_seconds AS phase,
                -- a heartbeat is looked at every 30 s at most, so an overdue ping is noticed soon
-               CASE WHEN type = 'heartbeat' THEN LEAST(interval_seconds, 30) ELSE interval_seconds END AS step
+               CASE WHEN spec->>'type' = 'heartbeat' THEN LEAST(interval_seconds, 30) ELSE interval_seconds END AS step
         FROM monitors
         WHERE NOT paused AND next_due_at <= now()
         ORDER BY next_due_at
@@ -48,20 +48,10 @@ _CLAIM = text(
         (floor((extract(epoch FROM now()) - due.phase) / due.step) + 1) * due.step + due.phase) AS slot) n
     WHERE m.id = due.id
     RETURNING m.id, m.url, m.timeout_seconds, m.regions, due.due_at,
-        ARRAY(SELECT r.key FROM monitor_status s, jsonb_each(s.regions) r
-              WHERE s.monitor_id = m.id AND r.value->>'status' = 'down') AS failing_regions,
-        CASE WHEN m.type = 'heartbeat' THEN
-            GREATEST(m.created_at, m.updated_at, (SELECT (s.regions->'push'->>'checked_at')::timestamptz
-                                                  FROM monitor_status s WHERE s.monitor_id = m.id)) END AS last_sign,
-        m.interval_seconds, m.grace_seconds,
-        jsonb_build_object('type', m.type, 'method', m.method, 'headers', m.headers, 'body', m.body,
-                           'follow_redirects', m.follow_redirects, 'expected_status', m.expected_status,
-                           'verify_tls', m.verify_tls, 'assertions', m.assertions,
-                           'tls_warn_days', m.tls_warn_days)::text AS spec
+        (SELECT s.regions::text FROM monitor_status s WHERE s.monitor_id = m.id) AS region_results,
+        GREATEST(m.created_at, m.updated_at) AS changed_at, m.interval_seconds, m.spec::text AS spec
     """
 )
-
-
 @dataclass(frozen=True)
 class DueMonitor:
     id: int
@@ -69,34 +59,41 @@ class DueMonitor:
     timeout_seconds: int
     regions: list[str]
     due_at: datetime
-    failing_regions: list[str] = field(default_factory=list)  # where its latest result was down
-    # Heartbeat monitors: the last ping (or the monitor's creation or change), and when one is overdue.
-    last_sign: datetime | None = None
+    region_results: dict[str, RegionResult] = field(default_factory=dict)  # each region's latest
+    changed_at: datetime | None = None  # its creation or last change
     interval_seconds: int = 0
-    grace_seconds: int = 0
-    spec: CheckSpec = field(default_factory=CheckSpec)
-    # The spec as a job carries it (CheckSpec's JSON); "" for the default spec, which jobs leave out (see
-    # CheckJob.fields); None for a DueMonitor built by hand.
-    spec_json: str | None = None
+    spec: CheckSpec = DEFAULT_SPEC
 
-
-@lru_cache(maxsize=4096)
-def _spec(text: str) -> tuple[CheckSpec, str]:
-    """A definition validated and serialised once: most monitors share a few (Postgres prints jsonb one way
-    only, so equal definitions are equal text). An invalid one raises, and is not cached."""
-    spec = CheckSpec.model_validate_json(text)
-    return spec, "" if spec == DEFAULT_SPEC else spec.model_dump_json()
+    @property
+    def last_sign(self) -> datetime | None:
+        """Heartbeat monitors: the last ping, or the monitor's creation or change if that came later."""
+        ping = self.region_results.get(HEARTBEAT_REGION)
+        return max((t for t in (self.changed_at, ping and ping.checked_at) if t is not None), default=None)
 
 
 async def claim_due(conn: AsyncConnection, limit: int) -> list[DueMonitor]:
     """The API validated every definition; one that is invalid all the same (written by hand, or by a
     later version) is not scheduled, and said so, rather than stopping the poller."""
     due = []
-    for *columns, spec in await conn.execute(_CLAIM, {"limit": limit}):
+    for monitor_id, url, timeout, regions, due_at, results, changed_at, interval, spec in await conn.execute(
+            _CLAIM, {"limit": limit}):
         try:
-            checked, spec_json = _spec(spec)
-            due.append(DueMonitor(*columns, spec=checked, spec_json=spec_json))
+            checked = stored_spec(spec)
         except ValidationError as exc:
-            log.error("monitor not scheduled: its check definition is invalid", monitor_id=columns[0],
+            log.error("monitor not scheduled: its check definition is invalid", monitor_id=monitor_id,
                       problems=exc.error_count())
+            continue
+        due.append(DueMonitor(monitor_id, url, timeout, regions, due_at, _results(monitor_id, results), changed_at,
+                              interval, checked))
     return due
+
+
+def _results(monitor_id: int, text: str | None) -> dict[str, RegionResult]:
+    """The regions' latest results (ingest wrote them); unreadable ones count as none, and are said so."""
+    if not text:
+        return {}
+    try:
+        return RegionResults.validate_json(text)
+    except ValidationError:
+        log.error("monitor's region results are unreadable: scheduled as if it had none", monitor_id=monitor_id)
+        return {}

@@ -8,7 +8,6 @@ job is sent twice (ingest stores it once), never lost.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 
 import structlog
@@ -16,43 +15,31 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from uptick_common.backoff import TRANSIENT_ERRORS, delay_for
+from uptick_common.heartbeats import overdue_result
 from uptick_common.metrics import JOBS_SCHEDULED, JOBS_SHED
 from uptick_common.readiness import check_dependencies
 from uptick_common.redis import backlog
+from uptick_common.status import confirm_failure
 from uptick_common.streams import (
     CHECKS_GROUP,
     RESULTS_STREAM,
-    SCHEMA_VERSION,
     CheckJob,
     checks_stream,
     job_id,
 )
-from uptick_poller.heartbeat import overdue
 from uptick_poller.schedule import DueMonitor, claim_due
 from uptick_poller.settings import PollerSettings
 
 log = structlog.get_logger(__name__)
 
 
-def _job_common(monitor: DueMonitor, scheduled_ms: int) -> str:
-    """What a monitor's jobs for every region share, as CheckJob's JSON holds it."""
-    spec = f',"spec":{monitor.spec_json}' if monitor.spec_json else ""  # the default spec is left out
-    return (f',"monitor_id":{monitor.id},"scheduled_ms":{scheduled_ms},"url":{json.dumps(monitor.url)},'
-            f'"timeout_seconds":{float(monitor.timeout_seconds)!r}{spec}')
-
-
-def _job_json(monitor: DueMonitor, region: str, scheduled_ms: int, common: str) -> str:
-    """`CheckJob(...).fields()["data"]`, without building and dumping a CheckJob per region: the spec was
-    serialised once per definition (schedule._spec), the rest once per monitor."""
-    if monitor.spec_json is None:  # a DueMonitor built by hand
-        return CheckJob(
-            job_id=job_id(monitor.id, region, scheduled_ms), monitor_id=monitor.id, region=region,
-            scheduled_ms=scheduled_ms, url=monitor.url, timeout_seconds=monitor.timeout_seconds,
-            spec=monitor.spec, confirm_failure=region not in monitor.failing_regions,
-        ).model_dump_json()
-    confirm = "false" if region in monitor.failing_regions else "true"
-    return (f'{{"v":{SCHEMA_VERSION},"job_id":{json.dumps(job_id(monitor.id, region, scheduled_ms))},'
-            f'"region":{json.dumps(region)}{common},"confirm_failure":{confirm}}}')
+def _job(monitor: DueMonitor, region: str, scheduled_ms: int) -> str:
+    """The job's message (CheckJob.fields), its spec the monitor's validated one, shared and not validated again."""
+    return CheckJob(
+        job_id=job_id(monitor.id, region, scheduled_ms), monitor_id=monitor.id, region=region,
+        scheduled_ms=scheduled_ms, url=monitor.url, timeout_seconds=monitor.timeout_seconds, spec=monitor.spec,
+        confirm_failure=confirm_failure(monitor.region_results, region),
+    ).fields()["data"]
 
 
 # One call adds a region's jobs of a batch: redis-py packs and reads back one command, not one per job
@@ -110,18 +97,20 @@ class Poller:
         async with self.redis.pipeline(transaction=False) as pipe:
             for monitor in due:
                 if monitor.spec.type == "heartbeat":
-                    if (missed := overdue(monitor, monitor.due_at)) is not None:
+                    missed = overdue_result(monitor.id, monitor.due_at, last_sign=monitor.last_sign,
+                                            period_seconds=monitor.interval_seconds,
+                                            grace_seconds=monitor.spec.grace_seconds)
+                    if missed is not None:
                         pipe.xadd(RESULTS_STREAM, missed.fields())
                     continue
                 scheduled_ms = int(monitor.due_at.timestamp() * 1000)
-                common = _job_common(monitor, scheduled_ms)
                 for region in monitor.regions:
                     if region not in configured:
                         continue
                     if region in self._shedding:
                         JOBS_SHED.labels(region).inc()
                         continue
-                    jobs.setdefault(region, []).append(_job_json(monitor, region, scheduled_ms, common))
+                    jobs.setdefault(region, []).append(_job(monitor, region, scheduled_ms))
             trim_before = self.settings.trim_before() or ""
             for region, datas in jobs.items():
                 for start in range(0, len(datas), _JOBS_PER_CALL):

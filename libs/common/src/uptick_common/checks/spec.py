@@ -6,6 +6,7 @@ one list of a check's options: the monitors API, the table and the jobs all take
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
@@ -86,3 +87,16 @@ class CheckSpec(BaseModel):
                 raise ValueError(f"a {assertion.type} assertion does not apply to a {self.type} monitor "
                                  f"(it takes {', '.join(allowed)})")
         return self
+
+
+DEFAULT_SPEC = CheckSpec()  # a plain GET: most monitors'. Jobs leave it out (streams.CheckJob.fields).
+
+
+@lru_cache(maxsize=4096)
+def stored_spec(text: str) -> CheckSpec:
+    """A monitor's `spec` column, as Postgres prints it, as its CheckSpec: validated once per definition (most
+    monitors share a few, and Postgres prints equal jsonb as equal text), the default one as DEFAULT_SPEC
+    itself. The API validated what it stored; one that is invalid all the same (written by hand, or by a later
+    version) raises a ValidationError, and is not cached."""
+    spec = CheckSpec.model_validate_json(text)
+    return DEFAULT_SPEC if spec == DEFAULT_SPEC else spec

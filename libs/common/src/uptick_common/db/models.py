@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     ARRAY,
@@ -167,19 +168,11 @@ class Monitor(Base):
     # Down only after the quorum has failed this long; up again only after passing this long.
     confirmation_period_seconds: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     recovery_period_seconds: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    # The check (uptick_common.checks.CheckSpec): type, HTTP options, assertions; validated by the API.
-    type: Mapped[str] = mapped_column(Text, server_default=text("'http'"))  # http | tcp | tls | heartbeat
-    method: Mapped[str] = mapped_column(Text, server_default=text("'GET'"))
-    headers: Mapped[dict[str, str]] = mapped_column(JSONB, server_default=text("'{}'"))  # values are secrets
-    body: Mapped[str | None] = mapped_column(Text)
-    follow_redirects: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
-    expected_status: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{200-399}'"))
-    verify_tls: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
-    assertions: Mapped[list[dict[str, object]]] = mapped_column(JSONB, server_default=text("'[]'"))
-    tls_warn_days: Mapped[int] = mapped_column(Integer, server_default=text("14"))
-    # Heartbeat monitors: the secret in their push URL, and how late a ping may be.
+    # The check: a CheckSpec (uptick_common.checks) as its JSON, validated by the API; the one place its options
+    # are listed is that model (a key a row lacks reads as its default). Header values in it are secrets.
+    spec: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
+    # Heartbeat monitors: the secret in their push URL.
     heartbeat_token: Mapped[str | None] = mapped_column(Text)  # unique (ix_monitors_heartbeat_token)
-    grace_seconds: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     # Written by the poller only. A new or resumed monitor is due at once (server default now()).
     next_due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
@@ -205,7 +198,7 @@ class MonitorStatus(Base):
     last_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(Text)
     recent_latencies_ms: Mapped[list[int]] = mapped_column(ARRAY(Integer), server_default=text("'{}'"))
-    # Latest result per region: {"eu-west": {"status": "up", "checked_at": "...", "error": null}, ...}
+    # Latest result per region: {"eu-west": <uptick_common.status.RegionResult as JSON>, ...}
     regions: Mapped[dict[str, dict[str, object]]] = mapped_column(JSONB, server_default=text("'{}'"))
     # When the quorum of regions started failing (or passing): the start of a confirmation (recovery) period.
     failing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
