@@ -9,7 +9,8 @@ import time
 
 from aiohttp import web
 
-from uptick_checker.http_check import MAX_REDIRECTS, display_url
+from uptick_checker.http_check import MAX_REDIRECTS
+from uptick_checker.urls import display_url
 
 
 def app_with(**routes: web.RequestHandler) -> web.Application:  # type: ignore[type-arg]

@@ -21,7 +21,7 @@ from __future__ import annotations
 import ssl
 from base64 import b64encode
 from collections.abc import Mapping, Sequence
-from functools import lru_cache, partial
+from functools import partial
 from http.cookies import CookieError, SimpleCookie
 
 import aiohttp
@@ -37,7 +37,7 @@ from uptick_checker.outcome import Outcome, judge
 from uptick_checker.phases import Timeline
 from uptick_checker.reasons import BodyFailed, CheckFailed, describe
 from uptick_checker.socket_check import check_socket, days_left
-from uptick_checker.urls import parsed_url
+from uptick_checker.urls import parsed_url, redirect_target
 from uptick_checker.wire import HEAD_ALLOWANCE, BoundedResponseHandler
 from uptick_common import netguard
 from uptick_common.checks import CheckSpec
@@ -104,10 +104,7 @@ class HttpChecker:
                 jar = _keep_cookies(jar, message, url)
             finally:
                 handler.close()
-            try:
-                next_url = url.join(URL(location))
-            except ValueError as exc:
-                raise CheckFailed("invalid redirect location") from exc
+            next_url = redirect_target(url, location)
             method, body = _redirected_request(message.code, method, body)
             headers = headers if next_url.host == url.host else {}  # a user's credentials stay with their host
             url = next_url
@@ -253,12 +250,3 @@ def _size(count: int) -> str:
         if count >= 1 << shift and count % (1 << shift) == 0:
             return f"{count >> shift} {unit}"
     return f"{count} bytes"
-
-
-@lru_cache(maxsize=4096)  # pure, once per check for its log line, and a monitor's URL comes back every interval
-def display_url(url: str) -> str:
-    """scheme://host[:port]/path: what a log line may show (no credentials, no query, no fragment)."""
-    try:
-        return str(URL(url).with_user(None).with_query(None).with_fragment(None))
-    except ValueError:
-        return "(invalid URL)"

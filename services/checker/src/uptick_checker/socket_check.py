@@ -18,10 +18,10 @@ from uptick_checker.connect import Connector
 from uptick_checker.outcome import Outcome, judge
 from uptick_checker.phases import Timeline
 from uptick_checker.reasons import CheckFailed
+from uptick_checker.urls import socket_target
 from uptick_common.checks import CheckSpec
 from uptick_common.checks.assertions import CertExpiryAssertion
 from uptick_common.checks.judging import Observed
-from uptick_common.checks.targets import socket_address
 
 
 async def check_socket(target: str, timeout_seconds: float, spec: CheckSpec, *, connector: Connector,
@@ -30,7 +30,7 @@ async def check_socket(target: str, timeout_seconds: float, spec: CheckSpec, *, 
     tls = tls_contexts[spec.verify_tls] if spec.type == "tls" else None
 
     async def observe(timeline: Timeline) -> Observed:
-        host, port = _address(target)
+        host, port = socket_target(target)
         transport, _ = await connector.open(host, port, asyncio.Protocol, timeline, tls=tls)
         try:
             if tls is None:
@@ -44,13 +44,6 @@ async def check_socket(target: str, timeout_seconds: float, spec: CheckSpec, *, 
 
     implicit = [CertExpiryAssertion(type="cert_expiry", op=">=", value=spec.tls_warn_days)] if tls else []
     return await judge(observe, timeout_seconds, [*implicit, *spec.assertions])
-
-
-def _address(target: str) -> tuple[str, int]:
-    try:
-        return socket_address(target)
-    except ValueError as exc:
-        raise CheckFailed("invalid target: host:port expected") from exc
 
 
 def days_left(der: bytes) -> float:

@@ -1,4 +1,6 @@
-"""A check's URL, parsed once per check however many parts of the checker look at it."""
+"""A check's target, parsed once per check however many parts of the checker look at it: an http(s) URL
+(yarl, as aiohttp reads it), a `host:port` target (the shared reading, uptick_common.checks.targets), and
+what a log line may show of either."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from functools import lru_cache
 from yarl import URL
 
 from uptick_checker.reasons import CheckFailed
+from uptick_common.checks.targets import socket_address
 
 # What the monitors API stores (pydantic's normalised URL): ASCII, percent-encoded, nothing to normalise.
 _ENCODED_URL = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
@@ -25,3 +28,28 @@ def parsed_url(target: str) -> URL:
     except ValueError as exc:
         raise CheckFailed("invalid URL") from exc
     return url
+
+
+def redirect_target(url: URL, location: str) -> URL:
+    """Where a redirect's `Location` leads from `url` (relative to it, or absolute)."""
+    try:
+        return url.join(URL(location))
+    except ValueError as exc:
+        raise CheckFailed("invalid redirect location") from exc
+
+
+def socket_target(target: str) -> tuple[str, int]:
+    """A tcp or tls monitor's (host, port)."""
+    try:
+        return socket_address(target)
+    except ValueError as exc:
+        raise CheckFailed("invalid target: host:port expected") from exc
+
+
+@lru_cache(maxsize=4096)  # pure, once per check for its log line, and a monitor's URL comes back every interval
+def display_url(url: str) -> str:
+    """scheme://host[:port]/path: what a log line may show (no credentials, no query, no fragment)."""
+    try:
+        return str(parsed_url(url).with_user(None).with_query(None).with_fragment(None))
+    except (CheckFailed, ValueError):
+        return "(invalid URL)"

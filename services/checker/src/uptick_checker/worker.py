@@ -21,11 +21,12 @@ import structlog
 from pydantic import ValidationError
 from redis.exceptions import ResponseError
 
-from uptick_checker.http_check import HttpChecker, display_url
+from uptick_checker.http_check import HttpChecker
 from uptick_checker.outcome import Outcome
 from uptick_checker.publisher import ResultPublisher
 from uptick_checker.ratelimit import HostRateLimiter, host_key
 from uptick_checker.settings import CheckerSettings
+from uptick_checker.urls import display_url
 from uptick_common.backoff import TRANSIENT_ERRORS, delay_for, retry_forever
 from uptick_common.consumer import Delivery, StreamConsumer
 from uptick_common.metrics import CHECK_DURATION, CHECKS, CHECKS_OVER_HOST_RATE, RECHECKS, SCHEDULING_LATENESS
