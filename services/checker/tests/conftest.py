@@ -19,6 +19,8 @@ from cryptography.x509.oid import NameOID
 from uptick_checker.http_check import HttpChecker
 from uptick_common.netguard import parse_networks
 
+from .certs import CertAuthority
+
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
 
@@ -131,3 +133,16 @@ def self_signed_tls(tmp_path_factory: pytest.TempPathFactory) -> ssl.SSLContext:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
     return context
+
+
+@pytest.fixture(scope="module")
+def ca(tmp_path_factory: pytest.TempPathFactory) -> CertAuthority:
+    return CertAuthority(tmp_path_factory.mktemp("ca"))
+
+
+@pytest.fixture
+async def checker(ca: CertAuthority) -> AsyncIterator[HttpChecker]:
+    """A checker that may reach loopback and trusts the test CA."""
+    opened = await HttpChecker.open(allowed_networks=parse_networks("127.0.0.0/8"), ssl_context=ca.trust())
+    yield opened
+    await opened.close()

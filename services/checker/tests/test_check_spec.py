@@ -5,14 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import pytest
 from aiohttp import web
 
-from uptick_checker.http_check import HttpChecker
 from uptick_common.checks import CheckSpec
-from uptick_common.netguard import parse_networks
 
 from .certs import CertAuthority
 
@@ -21,19 +19,6 @@ Seen = list[dict[str, object]]
 
 def spec(**fields: object) -> CheckSpec:
     return CheckSpec.model_validate(fields)
-
-
-@pytest.fixture(scope="module")
-def ca(tmp_path_factory: pytest.TempPathFactory) -> CertAuthority:
-    return CertAuthority(tmp_path_factory.mktemp("ca"))
-
-
-@pytest.fixture
-async def checker(ca: CertAuthority) -> AsyncIterator[HttpChecker]:
-    """A checker that may reach loopback and trusts the test CA."""
-    opened = await HttpChecker.open(allowed_networks=parse_networks("127.0.0.0/8"), ssl_context=ca.trust())
-    yield opened
-    await opened.close()
 
 
 @pytest.fixture

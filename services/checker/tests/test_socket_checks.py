@@ -12,24 +12,11 @@ from cryptography import x509
 
 from uptick_checker.http_check import HttpChecker
 from uptick_common.checks import CheckSpec
-from uptick_common.netguard import parse_networks
 
 from .certs import CertAuthority
 
 TLS = CheckSpec(type="tls")
 TCP = CheckSpec(type="tcp")
-
-
-@pytest.fixture(scope="module")
-def ca(tmp_path_factory: pytest.TempPathFactory) -> CertAuthority:
-    return CertAuthority(tmp_path_factory.mktemp("ca"))
-
-
-@pytest.fixture
-async def checker(ca: CertAuthority) -> AsyncIterator[HttpChecker]:
-    opened = await HttpChecker.open(allowed_networks=parse_networks("127.0.0.0/8"), ssl_context=ca.trust())
-    yield opened
-    await opened.close()
 
 
 @pytest.fixture
