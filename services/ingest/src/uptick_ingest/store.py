@@ -70,7 +70,7 @@ _ENSURE_STATE_ROWS = text(
 _LOCK_STATE = text(
     """
     SELECT s.monitor_id, s.status, s.last_latency_ms, s.last_checked_at, s.last_error, s.recent_latencies_ms,
-           s.regions, s.failing_since, s.passing_since, s.status_changed_at,
+           s.regions::text, s.failing_since, s.passing_since, s.status_changed_at,
            m.regions, m.interval_seconds, m.quorum, m.confirmation_period_seconds, m.recovery_period_seconds
     FROM monitor_status s JOIN monitors m ON m.id = s.monitor_id
     WHERE s.monitor_id = ANY(:ids) ORDER BY s.monitor_id FOR UPDATE OF s
@@ -133,7 +133,7 @@ async def _update_states(conn: AsyncConnection, cursor: AsyncCursor[Any], ticks:
             (monitor_id, status, latency, checked_at, error, recent, regions, failing_since, passing_since,
              changed_at, monitor_regions, interval, quorum, confirmation, recovery) = row
             state = MonitorState(status, latency, checked_at, error, list(recent or []),
-                                 RegionResults.validate_python(regions or {}), failing_since, passing_since, changed_at)
+                                 RegionResults.validate_json(regions or "{}"), failing_since, passing_since, changed_at)
             policy = Policy(tuple(monitor_regions), interval, quorum, confirmation, recovery)
             new = apply(state, by_monitor[monitor_id], policy)
             latencies = "{" + ",".join(map(str, new.recent_latencies_ms)) + "}"

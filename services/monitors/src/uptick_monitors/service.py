@@ -44,44 +44,49 @@ class Invalid(Exception):
 
 # A monitor's answer is a MonitorOut built from plain columns (no ORM entities) without validating again what
 # the API validated before it was stored: the per-row cost of the dashboard's biggest request, the monitor
-# list. The check and the regions' results come as the text of their JSON: the check is validated once per
-# definition (stored_spec), the results straight from that text.
+# list. First the columns it shows as they are (labelled with its field names), then what it is computed
+# from. The check and the regions' results come as the text of their JSON: the check is validated once per
+# definition (stored_spec), the results straight from that text. Rows are read by position: naming each
+# column of a Row costs more than the rest of the answer.
+_AS_THEY_ARE = (
+    Monitor.id, Monitor.name, Monitor.interval_seconds, Monitor.timeout_seconds, Monitor.regions, Monitor.paused,
+    Monitor.created_at, Monitor.updated_at, Monitor.quorum, Monitor.confirmation_period_seconds,
+    Monitor.recovery_period_seconds, MonitorStatus.last_latency_ms, MonitorStatus.last_checked_at,
+    MonitorStatus.status_changed_at.label("status_since"),
+)
+_NAMES = tuple(column.key for column in _AS_THEY_ARE)
 _ANSWER_COLUMNS = (
-    Monitor.id, Monitor.name, Monitor.url, Monitor.interval_seconds, Monitor.timeout_seconds, Monitor.regions,
-    Monitor.paused, Monitor.created_at, Monitor.updated_at, Monitor.quorum, Monitor.confirmation_period_seconds,
-    Monitor.recovery_period_seconds, Monitor.heartbeat_token, Monitor.spec.cast(Text).label("spec"),
-    MonitorStatus.monitor_id.label("state_id"), MonitorStatus.status, MonitorStatus.last_latency_ms,
-    MonitorStatus.last_checked_at, MonitorStatus.last_error, MonitorStatus.recent_latencies_ms,
-    MonitorStatus.regions.cast(Text).label("region_results"), MonitorStatus.status_changed_at,
+    *_AS_THEY_ARE, Monitor.url, Monitor.heartbeat_token, Monitor.spec.cast(Text).label("spec"),
+    MonitorStatus.monitor_id, MonitorStatus.status, MonitorStatus.last_error, MonitorStatus.recent_latencies_ms,
+    MonitorStatus.regions.cast(Text).label("region_results"),
 )
 _REGION_STATUSES: TypeAdapter[dict[str, RegionStatus]] = TypeAdapter(dict[str, RegionStatus])
 
 
 def _answer(row: Row[Any], now: datetime) -> MonitorOut:
     """One monitor (a row of `_ANSWER_COLUMNS`) as MonitorOut holds it."""
-    has_state = row.state_id is not None
-    heartbeat = heartbeat_path(row.heartbeat_token) if row.heartbeat_token else None
+    columns = tuple(row)
+    shown = dict(zip(_NAMES, columns, strict=False))
+    url, token, spec, state_id, status, error, recent, results = columns[len(_NAMES):]
+    has_state, paused = state_id is not None, shown["paused"]
+    heartbeat = heartbeat_path(token) if token else None
     return MonitorOut.model_construct(
-        **_readable_spec(row.id, row.spec).__dict__,
-        id=row.id, name=row.name, url=heartbeat or row.url, interval_seconds=row.interval_seconds,
-        timeout_seconds=row.timeout_seconds, regions=row.regions, paused=row.paused, created_at=row.created_at,
-        updated_at=row.updated_at, status=shown_status(row.status if has_state else None, paused=row.paused),
-        last_latency_ms=row.last_latency_ms, last_checked_at=row.last_checked_at,
-        last_error=row.last_error if has_state and not row.paused else None,
-        recent_latencies_ms=list(row.recent_latencies_ms or ()) if has_state else [],
-        region_status=_region_status(row, now) if has_state and row.region_results else {},
-        quorum=row.quorum, confirmation_period_seconds=row.confirmation_period_seconds,
-        recovery_period_seconds=row.recovery_period_seconds, status_since=row.status_changed_at,
+        **_readable_spec(shown["id"], spec).__dict__, **shown,
+        url=heartbeat or url, status=shown_status(status if has_state else None, paused=paused),
+        last_error=error if has_state and not paused else None,
+        recent_latencies_ms=list(recent or ()) if has_state else [],
+        region_status=_region_status(results, shown["regions"], shown["interval_seconds"], now)
+        if has_state and results else {},
         heartbeat_url=heartbeat,
     )
 
 
-def _region_status(row: Row[Any], now: datetime) -> dict[str, RegionStatus]:
+def _region_status(results: str, regions: list[str], interval: int, now: datetime) -> dict[str, RegionStatus]:
     """The latest result of each of the monitor's regions (ingest's RegionResult), and whether it is stale."""
     shown = {}
-    for region, status in _REGION_STATUSES.validate_json(row.region_results).items():
-        if region in row.regions:
-            status.stale = status.is_stale(row.interval_seconds, now)
+    for region, status in _REGION_STATUSES.validate_json(results).items():
+        if region in regions:
+            status.stale = status.is_stale(interval, now)
             shown[region] = status
     return shown
 
