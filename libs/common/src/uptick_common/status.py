@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, TypeAdapter
@@ -21,6 +22,7 @@ PENDING, PAUSED = "pending", "paused"
 Shown = Literal["up", "down", "pending", "paused"]
 
 
+@lru_cache(maxsize=1024)  # pure, and intervals are few: read for every region of every monitor listed
 def stale_after(interval_seconds: int) -> timedelta:
     """How old a region's latest result may be and still vote on the monitor's status."""
     return timedelta(seconds=STALE_INTERVALS * interval_seconds + STALE_MARGIN_SECONDS)
