@@ -139,3 +139,23 @@ async def test_ticks_show_phases_and_assertion_results(api: httpx.AsyncClient, m
     assert by_region["us-east"]["phases"] == {"dns_ms": None, "connect_ms": None, "tls_ms": None,
                                               "ttfb_ms": None, "total_ms": 30}
     assert by_region["us-east"]["assertions"] is None
+
+
+async def test_the_check_is_stored_whole_as_its_spec(api: httpx.AsyncClient, make_user, database_url: str) -> None:
+    """Every CheckSpec option is in the monitor's `spec` column (nothing else lists them) and reads back as given."""
+    from uptick_common.checks import CheckSpec
+
+    alice = await make_user("alice@example.com")
+    monitor = (await api.post("/api/monitors", headers=alice, json={**FULL, "tls_warn_days": 7})).json()
+    patched = (await api.patch(f"/api/monitors/{monitor['id']}", headers=alice, json={"grace_seconds": 5})).json()
+    engine = create_async_engine(sqlalchemy_url(database_url))
+    try:
+        async with engine.connect() as conn:
+            stored = (await conn.execute(text("SELECT spec FROM monitors WHERE id = :i"), {"i": monitor["id"]})
+                      ).scalar_one()
+    finally:
+        await engine.dispose()
+    assert set(stored) == set(CheckSpec.model_fields)
+    assert CheckSpec.model_validate(stored) == CheckSpec.model_validate(
+        {field: patched[field] for field in CheckSpec.model_fields})
+    assert (patched["tls_warn_days"], patched["grace_seconds"], patched["method"]) == (7, 5, "POST")
