@@ -82,8 +82,11 @@ async def test_a_team_its_roles_and_always_an_owner(client: httpx.AsyncClient) -
 
 async def test_bad_org_header_is_a_clear_4xx(client: httpx.AsyncClient) -> None:
     _, ada = await account(client, "ada@example.com")
-    other = await client.get("/api/orgs", headers={**ada, "X-Uptick-Org": "not-a-number"})
-    assert other.status_code == 400 and "X-Uptick-Org" in other.json()["detail"]
+    for value in (b"not-a-number", "²".encode("latin-1"), b"1" * 19):
+        other = await client.get("/api/orgs", headers={**ada, "X-Uptick-Org": value})
+        assert other.status_code == 400 and "X-Uptick-Org" in other.json()["detail"]
+    for cursor in ("²", "-1", "x"):
+        assert (await client.get("/api/orgs", params={"cursor": cursor}, headers=ada)).status_code == 422
 
 
 async def test_ids_out_of_range_and_control_characters_are_422(client: httpx.AsyncClient) -> None:

@@ -92,7 +92,7 @@ def _header_org(request: Request) -> int | None:
     value = request.headers.get(ORG_HEADER)
     if value is None:
         return None
-    if not value.isdigit() or len(value) > 18:
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:  # "²".isdigit(), yet no int
         raise HTTPException(status.HTTP_400_BAD_REQUEST, f"{ORG_HEADER} must be an organization's id")
     return int(value)
 

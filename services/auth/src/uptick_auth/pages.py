@@ -15,7 +15,7 @@ def after(query: Select[Any], id_column: InstrumentedAttribute[int], cursor: str
           newest_first: bool = False) -> Select[Any]:
     """`query` limited to the page after `cursor` (one row more, so that the caller knows if another follows)."""
     if cursor is not None:
-        if not cursor.isdigit() or len(cursor) > 18:
+        if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 18:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "cursor is not valid")
         query = query.where(id_column < int(cursor) if newest_first else id_column > int(cursor))
     return query.order_by(id_column.desc() if newest_first else id_column).limit(limit + 1)
