@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.helpers import FAST, Target, running_stack
+from tests.e2e.helpers import FAST, PrivatePostgres, Target, running_stack
+from uptick_devstack.infra import EmbeddedRedis
 from uptick_devstack.stack import Stack
 
 
@@ -31,3 +32,24 @@ async def target() -> AsyncIterator[Target]:
     await server.start()
     yield server
     await server.stop()
+
+
+@pytest.fixture
+def private_postgres() -> Iterator[PrivatePostgres]:
+    """A Postgres of the test's own, to stop and start (the machine's shared one is never touched)."""
+    server = PrivatePostgres()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.cleanup()
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[EmbeddedRedis]:
+    server = EmbeddedRedis(tmp_path / "valkey")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -121,10 +121,10 @@ LOOPBACK_HOSTS = tuple(f"127.0.0.{n}" for n in range(2, 255))  # all route to lo
 
 class MultiTarget:
     """An HTTP server answering 200 on /health on each of `hosts` (one listening socket per address), so
-    that monitors' URLs differ by host as real ones do."""
+    that monitors' URLs differ by host as real ones do; after `delay` seconds, if one is given."""
 
-    def __init__(self, hosts: tuple[str, ...] = LOOPBACK_HOSTS[:20]) -> None:
-        self.hosts, self.port, self.hits = hosts, free_port(), 0
+    def __init__(self, hosts: tuple[str, ...] = LOOPBACK_HOSTS[:20], delay: float = 0.0) -> None:
+        self.hosts, self.port, self.hits, self.delay = hosts, free_port(), 0, delay
         self._runner: web.AppRunner | None = None
 
     def url(self, n: int) -> str:
@@ -132,6 +132,8 @@ class MultiTarget:
 
     async def _handle(self, _: web.Request) -> web.Response:
         self.hits += 1
+        if self.delay:  # checks stay in flight that long
+            await asyncio.sleep(self.delay)
         return web.Response(text="ok")
 
     async def start(self) -> None:

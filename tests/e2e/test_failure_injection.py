@@ -19,7 +19,7 @@ import os
 import random
 import signal
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -49,26 +49,6 @@ MONITORS = int(os.environ.get("UPTICK_FAILURE_MONITORS", "120"))
 INTERVAL = 10
 WORKERS = ("poller", "ingest", *(f"checker-{r}" for r in REGIONS))
 DRAIN_TIMEOUT = 60.0
-
-
-@pytest.fixture
-def private_postgres() -> Iterator[PrivatePostgres]:
-    server = PrivatePostgres()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.cleanup()
-
-
-@pytest.fixture
-def private_redis(tmp_path: Path) -> Iterator[EmbeddedRedis]:
-    server = EmbeddedRedis(tmp_path / "valkey")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """StreamConsumer against a real Redis: what a restarted consumer is handed from its own pending entries,
-and which consumers leave the group for good."""
+what counts as a delivery, and which consumers leave the group for good."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import asyncio
 import redis.asyncio as aioredis
 
 from uptick_common.consumer import StreamConsumer
+from uptick_common.streams import dead_letter_stream
 
 STREAM, GROUP, NAME = "uptick:checks:test", "checkers", "checker-test-0"
 
@@ -87,3 +88,48 @@ async def test_removing_departed_consumers_never_stops_reading(redis_client: aio
     assert await consumer.read(10, 10) == []  # and the read makes the group again
     entry_id = (await redis_client.xadd(STREAM, {"data": "1"})).decode()
     assert [d.id for d in await consumer.read(10, 10)] == [entry_id]
+
+
+async def test_a_message_a_restarted_consumer_keeps_dying_on_goes_to_the_dead_letters(
+    redis_client: aioredis.Redis,
+) -> None:
+    poison = (await redis_client.xadd(STREAM, {"data": "kills its consumer"})).decode()
+    for _ in range(2):  # delivered, then the consumer dies; restarted under the same name, it dies again
+        consumer = StreamConsumer(redis_client, STREAM, GROUP, NAME, max_deliveries=2)
+        assert [d.id for d in await consumer.read(10, 10)] == [poison]
+    restarted = StreamConsumer(redis_client, STREAM, GROUP, NAME, max_deliveries=2)
+    assert await restarted.read(10, 10) == []  # its third delivery is one too many
+    [(_, fields)] = await redis_client.xrange(dead_letter_stream(STREAM))
+    assert (fields[b"dead_id"].decode(), fields[b"dead_reason"]) == (
+        poison, b"delivered 3 times without being acknowledged")
+    assert (await redis_client.xpending(STREAM, GROUP))["pending"] == 0
+
+
+async def test_messages_kept_claimed_are_not_reclaimed_and_count_no_delivery(redis_client: aioredis.Redis) -> None:
+    """A consumer waiting for Postgres keeps its batch: another consumer takes over nothing, however long."""
+    holder = StreamConsumer(redis_client, STREAM, GROUP, NAME, claim_idle_ms=300)
+    other = StreamConsumer(redis_client, STREAM, GROUP, "other", claim_idle_ms=300, reclaim_every_s=0)
+    await holder.setup()
+    ids = [(await redis_client.xadd(STREAM, {"data": str(n)})).decode() for n in range(3)]
+    batch = await holder.read(10, 10)
+    async with holder.holding([d.id for d in batch]):
+        for _ in range(6):  # 1.2 s: four times the claim timeout
+            await asyncio.sleep(0.2)
+            assert await other.read(10, 10) == []
+    pending = await redis_client.xpending_range(STREAM, GROUP, min="-", max="+", count=10)
+    assert [(p["message_id"].decode(), p["consumer"].decode(), p["times_delivered"]) for p in pending] == [
+        (entry_id, NAME, 1) for entry_id in ids]
+    await asyncio.sleep(0.4)  # no longer held: a consumer that stopped answering loses them
+    assert [d.id for d in await other.read(10, 10)] == ids
+
+
+async def test_only_messages_still_its_own_are_kept_claimed(redis_client: aioredis.Redis) -> None:
+    holder = StreamConsumer(redis_client, STREAM, GROUP, NAME)
+    await holder.setup()
+    mine, taken = [(await redis_client.xadd(STREAM, {"data": str(n)})).decode() for n in range(2)]
+    await holder.read(10, 10)
+    await redis_client.xclaim(STREAM, GROUP, "other", 0, [taken])  # another consumer took this one over
+    assert await holder.keep_claimed([mine, taken]) == 1
+    owners = {p["message_id"].decode(): p["consumer"].decode()
+              for p in await redis_client.xpending_range(STREAM, GROUP, min="-", max="+", count=10)}
+    assert owners == {mine: NAME, taken: "other"}

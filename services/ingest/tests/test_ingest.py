@@ -119,3 +119,25 @@ async def test_results_past_retention_are_trimmed(database_url, redis_url, engin
     await ingest.ingest_once()
     assert await redis_client.xlen(RESULTS_STREAM) <= 100  # approximate: whole nodes of 100 go at once
     assert len(await ticks(engine, monitor)) == 300
+
+
+async def test_a_result_postgres_rejects_is_dead_lettered_alone_and_its_neighbours_are_stored(
+        database_url, redis_url, engine, redis_client):
+    monitor = await add_monitor(engine, await add_user(engine, "a@example.com"), "http://127.0.0.1:1/")
+    good = [result(monitor, "eu-west", NOW_MS + i * 1000, latency=i) for i in range(10)]
+    nul = result(monitor, "us-east", NOW_MS, "down", error="bad \x00 byte")  # text in Postgres holds no NUL
+    far = result(monitor, "us-east", 10**17)  # year 3 million: beyond Postgres' timestamps
+    batch = [*good[:4], nul, *good[4:7], far, *good[7:]]
+    ids = [(await redis_client.xadd(RESULTS_STREAM, r.fields())).decode() for r in batch]
+    ingest = make_ingest(database_url, redis_url, engine, redis_client)
+    assert await ingest.ingest_once() == len(batch)  # one batch: the whole of it is settled
+
+    assert [row[2] for row in await ticks(engine, monitor)] == list(range(10))  # every neighbour stored
+    dead = {fields[b"dead_id"].decode(): fields[b"dead_reason"].decode()
+            for _, fields in await redis_client.xrange(dead_letter_stream(RESULTS_STREAM))}
+    assert set(dead) == {ids[4], ids[8]}
+    assert all(why.startswith("result rejected by Postgres: ") for why in dead.values())
+    assert "0x00" in dead[ids[4]] or "NUL" in dead[ids[4]], dead
+    assert "out of range" in dead[ids[8]], dead
+    assert (await redis_client.xpending(RESULTS_STREAM, "ingest"))["pending"] == 0
+    assert (await status(engine, monitor))["last_latency_ms"] == 9

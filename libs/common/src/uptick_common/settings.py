@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from typing import Annotated, Literal
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_REGIONS = ("eu-west", "us-east")
@@ -76,3 +77,17 @@ class WorkerSettings(CommonSettings):
         if self.stream_retention_seconds <= 0:
             return None
         return f"{int((time.time() - self.stream_retention_seconds) * 1000)}-0"
+
+
+class ConsumerSettings(WorkerSettings):
+    """A worker that reads a stream through a consumer group (checker, ingest, and the notifier to come)."""
+
+    # Unique per process in its group and stable per pod (its hostname): a restarted process first finishes
+    # the messages it had been given.
+    consumer_name: str = Field(default_factory=socket.gethostname)
+    # A message pending this long on a silent consumer is taken over by another; must exceed the longest
+    # time one message is worked on (a message kept while its dependency is away is kept claimed meanwhile).
+    claim_idle_ms: int = Field(default=30_000, ge=1)
+    # A message delivered more often than this (its consumers kept dying on it) goes to the dead letters.
+    # Waiting for a dependency that is away never counts as a delivery.
+    max_deliveries: int = Field(default=10, ge=1)

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import socket
 from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import NoDecode
 
 from uptick_common.netguard import IPNetwork, parse_networks
-from uptick_common.settings import WorkerSettings
+from uptick_common.settings import ConsumerSettings
 
 
-class CheckerSettings(WorkerSettings):
+class CheckerSettings(ConsumerSettings):
     # The region this process checks from: it reads `uptick:checks:<region>`.
     region: str
-    # Unique per process in a region; a restarted process with the same name resumes its own pending jobs.
-    consumer_name: str = Field(default_factory=socket.gethostname)
     # Checks in flight at once; jobs are read only when there is room for them.
     concurrency: int = Field(default=1000, ge=1)
     # Most jobs taken from the stream in one read.

@@ -5,8 +5,8 @@ published included), so that a job is never taken off the stream only to wait he
 checker could run it. Each job: its target host's turn (a bounded rate per host, ratelimit.py), check,
 then result added to `uptick:results`, then job acknowledged.
 A malformed job goes to the dead-letter stream at once. Redis away: wait with backoff, never crash.
-SIGTERM: stop reading, let in-flight checks finish within the grace period, cancel the rest (their
-jobs stay pending and are reclaimed by another checker).
+SIGTERM (the worker base, uptick_common.worker): stop reading, let in-flight checks finish within the
+grace period, cancel the rest (their jobs stay pending and are reclaimed by another checker).
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ from functools import partial
 
 import redis.asyncio as aioredis
 import structlog
-from pydantic import ValidationError
-from redis.exceptions import ResponseError
 
 from uptick_checker.http_check import HttpChecker
 from uptick_checker.outcome import Outcome
@@ -27,12 +25,12 @@ from uptick_checker.publisher import ResultPublisher
 from uptick_checker.ratelimit import HostRateLimiter, host_key
 from uptick_checker.settings import CheckerSettings
 from uptick_checker.urls import display_url
-from uptick_common.backoff import TRANSIENT_ERRORS, delay_for, retry_forever
 from uptick_common.consumer import Delivery, StreamConsumer
+from uptick_common.faults import is_retryable, reason
 from uptick_common.metrics import CHECK_DURATION, CHECKS, CHECKS_OVER_HOST_RATE, RECHECKS, SCHEDULING_LATENESS
-from uptick_common.readiness import check_dependencies
-from uptick_common.redis import backlog, connect_redis
+from uptick_common.redis import backlog, create_redis
 from uptick_common.streams import CHECKS_GROUP, CheckJob, CheckResult, checks_stream
+from uptick_common.worker import Worker
 
 log = structlog.get_logger(__name__)
 
@@ -40,22 +38,15 @@ READ_BLOCK_MS = 1000  # how long a read waits for new jobs: also how soon a stop
 READ_TIMEOUT_S = READ_BLOCK_MS / 1000 + 10  # a read that outlives this is a dead connection
 BACKLOG_EVERY_S = 5.0
 RECHECK_DELAY_S = 1.0  # long enough for a dropped packet or a restarting server to pass
-REDIS_ERRORS: tuple[type[BaseException], ...] = (*TRANSIENT_ERRORS, ResponseError)
 
 
-class Checker:
+class Checker(Worker[CheckerSettings]):
     def __init__(self, settings: CheckerSettings, client: aioredis.Redis, http: HttpChecker) -> None:
-        self.settings = settings
+        super().__init__(settings, redis=client)
         self._client = client
         self._http = http
-        stream = checks_stream(settings.region)
-        self._consumer = StreamConsumer(
-            client, stream, CHECKS_GROUP, settings.consumer_name,
-            claim_idle_ms=settings.claim_idle_ms, max_deliveries=settings.max_deliveries,
-        )
-        self._publisher = ResultPublisher(client, stream, CHECKS_GROUP)
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._stopping = asyncio.Event()
+        self._consumer = StreamConsumer.from_settings(client, checks_stream(settings.region), CHECKS_GROUP, settings)
+        self._publisher = ResultPublisher(client, self._consumer.stream, CHECKS_GROUP)
         region = settings.region
         self._counted = {"up": CHECKS.labels(region, "up"), "down": CHECKS.labels(region, "down")}
         self._duration = CHECK_DURATION.labels(region)
@@ -66,71 +57,30 @@ class Checker:
 
     @classmethod
     async def create(cls, settings: CheckerSettings) -> Checker:
-        client = await connect_redis(settings.redis_url)
         http = await HttpChecker.open(
             allowed_networks=settings.checker_allowed_networks, max_body_bytes=settings.max_body_bytes
         )
-        return cls(settings, client, http)
-
-    def request_stop(self) -> None:
-        log.info("stop requested: finishing in-flight checks", in_flight=len(self._tasks))
-        self._stopping.set()
-
-    async def ready(self) -> dict[str, str]:
-        return await check_dependencies(redis=self._client)
+        return cls(settings, create_redis(settings.redis_url), http)
 
     async def close(self) -> None:
         await self._http.close()
-        await self._client.aclose()
+        await super().close()
 
-    async def run(self) -> None:
-        try:
-            await self._consumer.setup()
-        except REDIS_ERRORS:
-            pass  # the read loop waits for Redis (and creates the group) with backoff, and heeds a stop
-        helpers = [asyncio.create_task(self._publisher.run()), asyncio.create_task(self._report_backlog())]
-        try:
-            await self._read_loop()
-            if self._tasks:
-                _, late = await asyncio.wait(self._tasks, timeout=self.settings.shutdown_grace_seconds)
-                if late:
-                    log.warning("grace period over: cancelling checks, their jobs stay pending", count=len(late))
-        finally:
-            await _cancel([*self._tasks, *helpers])
+    def started(self) -> None:
+        self.background(self._publisher.run())
+        self.background(self._report_backlog())
 
-    async def _read_loop(self) -> None:
-        failures = 0
-        while not self._stopping.is_set():
-            room = self.settings.concurrency - len(self._tasks)
-            if room <= 0:
-                await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
-                continue
-            try:
-                async with asyncio.timeout(READ_TIMEOUT_S):
-                    deliveries = await self._consumer.read(min(room, self.settings.batch_size), READ_BLOCK_MS)
-            except REDIS_ERRORS as exc:
-                await self._recover(exc, failures)
-                failures += 1
-                continue
-            failures = 0
-            for delivery in deliveries:
-                self._start(delivery)
-
-    async def _recover(self, exc: BaseException, failures: int) -> None:
-        """Wait (with backoff, cut short by a stop request) after a failed read; recreate a lost group."""
-        delay = delay_for(failures)
-        log.warning("reading jobs failed, retrying", attempt=failures + 1, retry_in_s=round(delay, 2),
-                    error=str(exc) or type(exc).__name__)
-        try:
-            async with asyncio.timeout(delay):
-                await self._stopping.wait()
-        except TimeoutError:
-            pass
-        if "NOGROUP" in str(exc):  # the stream was deleted under us
-            try:
-                await self._consumer.setup()
-            except REDIS_ERRORS:
-                pass  # the next read fails again and brings us back here
+    async def step(self) -> float:
+        """Read as many jobs as there is room for (none while every slot is taken) and start them."""
+        room = self.settings.concurrency - self.in_flight
+        if room <= 0:
+            await self.until_one_finishes()
+            return 0
+        async with asyncio.timeout(READ_TIMEOUT_S):
+            deliveries = await self._consumer.read(min(room, self.settings.batch_size), READ_BLOCK_MS)
+        for delivery in deliveries:
+            self._start(delivery)
+        return 0
 
     def _start(self, delivery: Delivery) -> None:
         try:
@@ -138,18 +88,10 @@ class Checker:
             if not (math.isfinite(job.timeout_seconds) and job.timeout_seconds > 0):
                 raise ValueError(f"timeout_seconds must be a positive number, not {job.timeout_seconds}")
         except ValueError as exc:
-            reason = f"malformed job: {_summary(exc)}"
-            work = retry_forever("redis", partial(self._consumer.dead_letter, delivery, reason))
+            why = f"malformed job: {reason(exc)}"
+            self.spawn(self.wait_out("redis", partial(self._consumer.dead_letter, delivery, why)))
         else:
-            work = self._paced(delivery, job)
-        task = asyncio.create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._finished)
-
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and (exc := task.exception()) is not None:
-            log.error("job not finished, it stays pending", error=str(exc) or type(exc).__name__, exc_info=exc)
+            self.spawn(self._paced(delivery, job))
 
     async def _paced(self, delivery: Delivery, job: CheckJob) -> None:
         """Wait for the target host's turn (see ratelimit.py), then check. A job whose turn is further away
@@ -207,18 +149,8 @@ class Checker:
         while True:
             try:
                 await backlog(self._client, self._consumer.stream, CHECKS_GROUP)
-            except REDIS_ERRORS as exc:
+            except Exception as exc:
+                if not is_retryable(exc):
+                    raise
                 log.debug("backlog not measured", error=str(exc) or type(exc).__name__)
             await asyncio.sleep(BACKLOG_EVERY_S)
-
-
-def _summary(exc: ValueError) -> str:
-    if isinstance(exc, ValidationError):
-        return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'data'}: {e['msg']}" for e in exc.errors())
-    return str(exc)
-
-
-async def _cancel(tasks: list[asyncio.Task[None]]) -> None:
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)

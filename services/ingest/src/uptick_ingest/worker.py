@@ -1,83 +1,90 @@
 """The ingest worker: results in batches from `uptick:results`, one transaction per batch, then ack.
 
 Acknowledging only after the commit means a kill at any moment loses nothing: unacknowledged results
-are read again (by this consumer after a restart, or reclaimed by another) and stored once.
+are read again (by this consumer after a restart, or reclaimed by another) and stored once. An outage of
+Postgres, however long, is waited out holding the batch (uptick_common.faults: retryable); a result that
+Postgres can never take is dead-lettered alone (permanent), its neighbours are stored.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
+from functools import partial
 
 import structlog
-from pydantic import ValidationError
 from redis.asyncio import Redis
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from uptick_common.backoff import TRANSIENT_ERRORS, delay_for
 from uptick_common.consumer import Delivery, StreamConsumer
+from uptick_common.faults import is_permanent, reason
 from uptick_common.metrics import INGEST_BATCH_DURATION, INGEST_BATCH_SIZE, INGEST_TICKS
-from uptick_common.readiness import check_dependencies
 from uptick_common.redis import backlog
 from uptick_common.streams import RESULTS_GROUP, RESULTS_STREAM, CheckResult
+from uptick_common.worker import Worker
 from uptick_ingest.settings import IngestSettings
 from uptick_ingest.store import write_batch
 
 log = structlog.get_logger(__name__)
 
 
-class Ingest:
+class Ingest(Worker[IngestSettings]):
+    engine: AsyncEngine
+    redis: Redis
+
     def __init__(self, settings: IngestSettings, engine: AsyncEngine, redis: Redis) -> None:
-        self.settings, self.engine, self.redis = settings, engine, redis
-        self.consumer = StreamConsumer(
-            redis, RESULTS_STREAM, RESULTS_GROUP, settings.consumer_name,
-            claim_idle_ms=settings.claim_idle_ms, max_deliveries=settings.max_deliveries,
-        )
-        self._stopping = asyncio.Event()
+        super().__init__(settings, engine=engine, redis=redis)
+        self.consumer = StreamConsumer.from_settings(redis, RESULTS_STREAM, RESULTS_GROUP, settings)
         self._next_backlog = 0.0
         for outcome in ("stored", "duplicate"):  # zero series from the start, so rate() has two points
             INGEST_TICKS.labels(outcome)
 
-    async def run(self) -> None:
-        failures = 0
-        while not self._stopping.is_set():
-            try:
-                await self.ingest_once()
-                failures = 0
-            except TRANSIENT_ERRORS as exc:
-                delay = delay_for(failures)
-                failures += 1
-                log.warning("ingest failed, retrying", error=type(exc).__name__, retry_in_s=round(delay, 2))
-                await asyncio.sleep(delay)
+    async def step(self) -> float:
+        await self.ingest_once()
+        return 0  # an idle stream was waited on by the read
 
     async def ingest_once(self) -> int:
-        """Read one batch and store it; returns the number of messages handled."""
+        """Read one batch and settle it (stored, or dead-lettered message by message); returns the number of
+        messages handled. A batch once read is kept until it is settled: while Postgres or Redis is away it is
+        kept claimed and tried again with backoff, so that the wait counts no delivery."""
         deliveries = await self.consumer.read(self.settings.batch_size, self.settings.batch_wait_ms)
         if not deliveries:
             await self._report_backlog()
             return 0
-        results: list[CheckResult] = []
-        ids: list[str] = []
+        batch: list[tuple[Delivery, CheckResult]] = []
+        poisoned: list[tuple[Delivery, str]] = []
         for delivery in deliveries:
-            result = await self._parse(delivery)
-            if result is not None:
-                results.append(result)
-                ids.append(delivery.id)
-        if results:
-            await self._store(results)
-        await self.consumer.ack(ids)
+            try:
+                batch.append((delivery, CheckResult.from_fields(delivery.fields)))
+            except ValueError as exc:  # pydantic's ValidationError included
+                poisoned.append((delivery, f"malformed result: {reason(exc)}"))
+        async with self.consumer.holding([d.id for d in deliveries]):
+            if batch:
+                poisoned += await self.wait_out("postgres", partial(self._store, batch))
+            bad = {d.id for d, _ in poisoned}
+            await self.wait_out("redis", partial(self.consumer.ack, [d.id for d, _ in batch if d.id not in bad]))
+            for delivery, why in poisoned:
+                await self.wait_out("redis", partial(self.consumer.dead_letter, delivery, why))
         await self._report_backlog()
         return len(deliveries)
 
-    async def _parse(self, delivery: Delivery) -> CheckResult | None:
+    async def _store(self, batch: list[tuple[Delivery, CheckResult]]) -> list[tuple[Delivery, str]]:
+        """Store the batch in one transaction; returns the messages that can never be stored, with the reason.
+        A permanent fault (Postgres rejects a value) is narrowed down by halves to the messages that cause it,
+        and every other one is stored; a retryable fault is raised, to try the whole batch again (what was
+        committed meanwhile is stored once: ingest is idempotent)."""
         try:
-            return CheckResult.from_fields(delivery.fields)
-        except (ValidationError, ValueError) as exc:
-            await self.consumer.dead_letter(delivery, f"malformed result: {exc}"[:500])
-            return None
+            await self._write([result for _, result in batch])
+        except Exception as exc:
+            if not is_permanent(exc):
+                raise
+            if len(batch) == 1:
+                return [(batch[0][0], f"result rejected by Postgres: {reason(exc)}")]
+            half = len(batch) // 2
+            return await self._store(batch[:half]) + await self._store(batch[half:])
+        return []
 
-    async def _store(self, results: list[CheckResult]) -> None:
+    async def _write(self, results: list[CheckResult]) -> None:
         started = time.perf_counter()
         for attempt in range(3):
             try:
@@ -101,13 +108,3 @@ class Ingest:
             await backlog(self.redis, RESULTS_STREAM, RESULTS_GROUP)
             if (trim_before := self.settings.trim_before()) is not None:
                 await self.redis.xtrim(RESULTS_STREAM, minid=trim_before, approximate=True)
-
-    def request_stop(self) -> None:
-        self._stopping.set()
-
-    async def ready(self) -> dict[str, str]:
-        return await check_dependencies(engine=self.engine, redis=self.redis)
-
-    async def close(self) -> None:
-        await self.redis.aclose()
-        await self.engine.dispose()

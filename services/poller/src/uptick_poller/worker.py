@@ -7,17 +7,14 @@ job is sent twice (ingest stores it once), never lost.
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import structlog
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from uptick_common.backoff import TRANSIENT_ERRORS, delay_for
 from uptick_common.heartbeats import overdue_result
 from uptick_common.metrics import JOBS_SCHEDULED, JOBS_SHED
-from uptick_common.readiness import check_dependencies
 from uptick_common.redis import backlog
 from uptick_common.status import confirm_failure
 from uptick_common.streams import (
@@ -27,6 +24,7 @@ from uptick_common.streams import (
     checks_stream,
     job_id,
 )
+from uptick_common.worker import Worker
 from uptick_poller.schedule import DueMonitor, claim_due
 from uptick_poller.settings import PollerSettings
 
@@ -56,10 +54,12 @@ return #ARGV - 1
 _JOBS_PER_CALL = 1000
 
 
-class Poller:
+class Poller(Worker[PollerSettings]):
+    engine: AsyncEngine
+    redis: Redis
+
     def __init__(self, settings: PollerSettings, engine: AsyncEngine, redis: Redis) -> None:
-        self.settings, self.engine, self.redis = settings, engine, redis
-        self._stopping = asyncio.Event()
+        super().__init__(settings, engine=engine, redis=redis)
         self._shedding: set[str] = set()
         self._next_backlog_check = 0.0
         self._add_jobs = redis.register_script(_ADD_JOBS)
@@ -67,21 +67,10 @@ class Poller:
             JOBS_SHED.labels(region)
             JOBS_SCHEDULED.labels(region)
 
-    async def run(self) -> None:
-        failures = 0
-        while not self._stopping.is_set():
-            try:
-                await self._refresh_backlogs()
-                claimed = await self.poll_once()
-                failures = 0
-            except TRANSIENT_ERRORS as exc:
-                delay = delay_for(failures)
-                failures += 1
-                log.warning("poll failed, retrying", error=type(exc).__name__, retry_in_s=round(delay, 2))
-                await self._sleep(delay)
-                continue
-            if claimed < self.settings.batch_size:  # a full batch means more are due right now
-                await self._sleep(self.settings.tick_seconds)
+    async def step(self) -> float:
+        await self._refresh_backlogs()
+        claimed = await self.poll_once()
+        return 0 if claimed >= self.settings.batch_size else self.settings.tick_seconds  # full: more are due now
 
     async def poll_once(self) -> int:
         """Claim one batch of due monitors and schedule their checks; returns how many were claimed."""
@@ -134,19 +123,3 @@ class Poller:
             elif not over and region in self._shedding:
                 log.info("region backlog back under its bound", region=region, backlog=size)
                 self._shedding.discard(region)
-
-    async def _sleep(self, seconds: float) -> None:
-        try:
-            await asyncio.wait_for(self._stopping.wait(), seconds)
-        except TimeoutError:
-            pass
-
-    def request_stop(self) -> None:
-        self._stopping.set()
-
-    async def ready(self) -> dict[str, str]:
-        return await check_dependencies(engine=self.engine, redis=self.redis)
-
-    async def close(self) -> None:
-        await self.redis.aclose()
-        await self.engine.dispose()
