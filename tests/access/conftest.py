@@ -98,6 +98,8 @@ class Team:
     token_id: int
     invitation_id: int
     invitation_token: str
+    channel_id: int
+    incident_id: int
     people: dict[str, dict[str, str]] = field(default_factory=dict)  # role → Authorization header
     tokens: dict[str, dict[str, str]] = field(default_factory=dict)  # read | write | revoked → header
 
@@ -128,9 +130,18 @@ async def make_team(api: Api, name: str, owner_email: str, members: dict[str, st
     invited = await api.post(f"/api/orgs/{org_id}/invitations", json={"email": f"later-{owner_email}",
                                                                        "role": "viewer"}, headers=in_org)
     assert invited.status_code == 201, invited.text
+    channel = await api.post("/api/channels", headers=in_org, json={
+        "type": "webhook", "name": "hook", "config": {"url": f"https://{name.lower()}.example/hook"}})
+    assert channel.status_code == 201, channel.text
+    async with auth_app.state.sessions() as session:  # incidents are ingest's to open: as it would
+        incident_id = await session.scalar(text(
+            "INSERT INTO incidents (org_id, monitor_id, started_at, opened_at) VALUES (:o, :m, now(), now())"
+            " RETURNING id"), {"o": org_id, "m": monitor.json()["id"]})
+        await session.commit()
     return Team(org_id=org_id, owner_id=owner_id, monitor_id=monitor.json()["id"],
                 token_id=team_tokens["read"]["id"], invitation_id=invited.json()["id"],
-                invitation_token=invited.json()["accept_url"].rsplit("/", 1)[1], people=people,
+                invitation_token=invited.json()["accept_url"].rsplit("/", 1)[1], channel_id=channel.json()["id"],
+                incident_id=incident_id, people=people,
                 tokens={kind: bearer(made["token"]) for kind, made in team_tokens.items()})
 
 

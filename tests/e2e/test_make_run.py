@@ -49,7 +49,7 @@ async def test_make_run_serves_the_api_and_restarts_from_its_data(database_url: 
     finally:
         rest = await ctrl_c(process, lines)
     output = "".join(lines) + rest
-    for service in ("auth", "monitors", "poller", "ingest", "checker-eu-west", "checker-us-east", "router"):
+    for service in ("auth", "monitors", "poller", "ingest", "notifier", "checker-eu-west", "checker-us-east", "router"):
         assert f"\n{service:<16}| " in output, f"no output from {service}"
     assert "stopped" in rest.splitlines()[-1]
 

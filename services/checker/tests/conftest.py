@@ -18,8 +18,7 @@ from cryptography.x509.oid import NameOID
 
 from uptick_checker.http_check import HttpChecker
 from uptick_common.netguard import parse_networks
-
-from .certs import CertAuthority
+from uptick_devstack.certs import CertAuthority
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 

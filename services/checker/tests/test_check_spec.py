@@ -11,8 +11,7 @@ import pytest
 from aiohttp import web
 
 from uptick_common.checks import CheckSpec
-
-from .certs import CertAuthority
+from uptick_devstack.certs import CertAuthority
 
 Seen = list[dict[str, object]]
 

@@ -12,8 +12,7 @@ from cryptography import x509
 
 from uptick_checker.http_check import HttpChecker
 from uptick_common.checks import CheckSpec
-
-from .certs import CertAuthority
+from uptick_devstack.certs import CertAuthority
 
 TLS = CheckSpec(type="tls")
 TCP = CheckSpec(type="tcp")

@@ -55,3 +55,12 @@ HTTP_DURATION = Histogram(
     "uptick_http_request_duration_seconds", "HTTP request duration.", ["service", "route", "method"],
     buckets=_LATENCY_BUCKETS,
 )
+# notifier
+NOTIFICATIONS = Counter(
+    "uptick_notifications_total", "Notification attempts, by channel type and outcome (delivered, retrying, failed).",
+    ["channel_type", "outcome"],
+)
+NOTIFICATION_DURATION = Histogram(
+    "uptick_notification_duration_seconds", "Time one notification attempt took.", ["channel_type"],
+    buckets=_LATENCY_BUCKETS,
+)

@@ -24,6 +24,9 @@ class CommonSettings(BaseSettings):
     log_format: Literal["auto", "json", "console"] = "auto"
     # Regions the poller schedules for and the API accepts; comma-separated in the environment.
     regions: Annotated[tuple[str, ...], NoDecode] = DEFAULT_REGIONS
+    # Where users reach Uptick (the dashboard's origin): links in e-mails and notifications, and the origin
+    # whose cookie-carried changes are accepted (CSRF).
+    public_url: str = "http://127.0.0.1:8080"
 
     @field_validator("regions", mode="before")
     @classmethod
@@ -49,9 +52,6 @@ class HttpServiceSettings(CommonSettings):
     host: str = "0.0.0.0"
     port: int = 8000
     jwt_public_key_file: str = ".run/keys/jwt-public.pem"
-    # Where users reach Uptick (the dashboard's origin): links in e-mails, and the origin whose cookie-carried
-    # changes are accepted (CSRF).
-    public_url: str = "http://127.0.0.1:8080"
     # Secure cookies need HTTPS; the local dev stack is plain HTTP on 127.0.0.1.
     cookie_secure: bool | None = None
 

@@ -3,6 +3,8 @@ monitors, written as the owning services would."""
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -36,4 +38,19 @@ async def add_monitor(
                 " SELECT id, :u, :url, :url, :i, :t, :r, :p FROM organizations WHERE personal_for = :u RETURNING id"
             ),
             {"u": user_id, "url": url, "i": interval, "t": timeout, "r": list(regions), "p": paused},
+        )
+
+
+async def add_channel(engine: AsyncEngine, user_id: int, type_: str, config: dict[str, object], *,
+                      name: str = "ops", is_default: bool = True) -> int:
+    """A channel of the user's personal organization, its config validated as the API validates it."""
+    from uptick_common import channels
+
+    saved = channels.parse(type_, config).model_dump(mode="json")
+    async with engine.begin() as conn:
+        return await conn.scalar(
+            text("INSERT INTO channels (org_id, type, name, config, is_default)"
+                 " SELECT id, :type, :name, CAST(:config AS jsonb), :d FROM organizations WHERE personal_for = :u"
+                 " RETURNING id"),
+            {"u": user_id, "type": type_, "name": name, "config": json.dumps(saved), "d": is_default},
         )

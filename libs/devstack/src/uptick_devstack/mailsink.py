@@ -12,6 +12,7 @@ import email
 import email.policy
 import itertools
 import signal
+import ssl
 import threading
 import time
 from email.message import EmailMessage
@@ -19,14 +20,20 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from uptick_devstack.infra import free_port
 
 
 class MailSink:
-    def __init__(self, folder: Path | None = None, port: int = 0) -> None:
+    """With a TLS context it offers STARTTLS and requires it; with `login` (user, password) it requires that."""
+
+    def __init__(self, folder: Path | None = None, port: int = 0, *, tls: ssl.SSLContext | None = None,
+                 login: tuple[str, str] | None = None) -> None:
         self.folder, self.port = folder, port
         self.messages: list[EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []  # (MAIL FROM, RCPT TO) of each message
+        self._tls, self._login = tls, login
         self._numbers = itertools.count(1)
         self._controller: Controller | None = None
 
@@ -34,6 +41,7 @@ class MailSink:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
         self.messages.append(message)
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         where = ""
         if self.folder is not None:
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -43,9 +51,19 @@ class MailSink:
         print(f"mail to {', '.join(envelope.rcpt_tos)}: {message['subject']}{where}", flush=True)
         return "250 OK"
 
+    def _authenticate(self, _server: Any, _session: Any, _envelope: Any, _mechanism: str, data: Any) -> AuthResult:
+        ok = isinstance(data, LoginPassword) and self._login == (data.login.decode(), data.password.decode())
+        return AuthResult(success=ok, handled=False)  # not handled: aiosmtpd answers 535 itself
+
     def start(self) -> None:
         self.port = self.port or free_port()
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        secure: dict[str, Any] = {}
+        if self._tls is not None:
+            secure.update(tls_context=self._tls, require_starttls=True)
+        if self._login is not None:
+            secure.update(auth_required=True, auth_require_tls=self._tls is not None, authenticator=self._authenticate)
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port, server_hostname="localhost",
+                                      **secure)
         self._controller.start()
 
     def stop(self) -> None:

@@ -67,6 +67,7 @@ class Stack:
         common = {
             "UPTICK_LOG_FORMAT": "console",
             "UPTICK_CHECKER_ALLOWED_NETWORKS": "127.0.0.0/8,::1/128",
+            "UPTICK_NOTIFIER_ALLOWED_NETWORKS": "127.0.0.0/8,::1/128",
             "UPTICK_SMTP_HOST": "127.0.0.1",
             "UPTICK_SMTP_PORT": str(mail_port),
             "UPTICK_PUBLIC_URL": f"http://127.0.0.1:{c.router_port}",
@@ -84,7 +85,8 @@ class Stack:
             self._add(Service(name, f"uptick_{name}.main", {**common, "UPTICK_HOST": "127.0.0.1",
                                                             "UPTICK_PORT": str(port)}, port))
         workers = [("poller", "uptick_poller.main", {}), ("ingest", "uptick_ingest.main",
-                                                          {"UPTICK_CONSUMER_NAME": "ingest-0"})]
+                                                          {"UPTICK_CONSUMER_NAME": "ingest-0"}),
+                   ("notifier", "uptick_notifier.main", {})]
         workers += [(f"checker-{r}", "uptick_checker.main",
                      {"UPTICK_REGION": r, "UPTICK_CONSUMER_NAME": f"checker-{r}-0"}) for r in c.regions]
         for name, module, extra in workers:
@@ -175,7 +177,7 @@ class Stack:
     async def stop(self) -> None:
         """SIGTERM everything (the poller first, so no new work is made), then wait; SIGKILL stragglers."""
         order = ["router", "poller", *[n for n in self.services if n.startswith("checker-")], "ingest",
-                 *HTTP_SERVICES, "mail"]
+                 "notifier", *HTTP_SERVICES, "mail"]
         for name in order:
             self.kill(name, signal.SIGTERM)
         await asyncio.gather(*(self.wait_exit(name) for name in order))

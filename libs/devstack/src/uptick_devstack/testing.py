@@ -23,12 +23,14 @@ from uptick_common.db.engine import create_engine
 from uptick_common.db.migrate import upgrade
 from uptick_devstack import infra
 from uptick_devstack.mailsink import MailSink
+from uptick_devstack.sinks import HttpSink
 
 # Two test runs side by side (two checkouts, say) each need their own: set these to tell them apart.
 TEST_DATABASE = os.environ.get("UPTICK_TEST_DATABASE", "uptick_test")
 TEST_REDIS_DB = int(os.environ.get("UPTICK_TEST_REDIS_DB", "15"))
-TABLES = ("ticks", "monitor_status", "monitors", "audit_log", "invitations", "api_tokens", "memberships",
-          "organizations", "refresh_tokens", "auth_sessions", "users")
+TABLES = ("delivery_attempts", "outbox", "incident_events", "incidents", "channels", "ticks", "monitor_status",
+          "monitors", "audit_log", "invitations", "api_tokens", "memberships", "organizations", "refresh_tokens",
+          "auth_sessions", "users")
 
 
 @pytest.fixture(scope="session")
@@ -100,3 +102,11 @@ async def redis_client(redis_url: str) -> AsyncIterator[aioredis.Redis]:
     client = aioredis.Redis.from_url(redis_url)
     yield client
     await client.aclose()
+
+
+@pytest.fixture
+async def http_sink() -> AsyncIterator[HttpSink]:
+    """A local receiver of notifications (webhooks, chat services, PagerDuty, ntfy) that records each."""
+    server = await HttpSink().start()
+    yield server
+    await server.stop()

@@ -24,6 +24,7 @@ from sqlalchemy.types import BigInteger
 
 from uptick_common.status import PENDING, RegionResults
 from uptick_common.streams import CheckResult
+from uptick_ingest import incidents
 from uptick_ingest.state import MonitorState, NewTick, Policy, apply
 
 # Times travel as ms since the epoch and become timestamps exactly, in Postgres. Both tables are created once
@@ -127,6 +128,7 @@ async def _update_states(conn: AsyncConnection, cursor: AsyncCursor[Any], ticks:
     rows = (await conn.execute(_LOCK_STATE, {"ids": ids})).all()
     if not rows:  # every one of them deleted meanwhile
         return
+    transitions: list[incidents.Transition] = []
     async with cursor.copy(_COPY_STATES) as copy:
         copy.set_types(_STATE_TYPES)
         for row in rows:
@@ -136,11 +138,15 @@ async def _update_states(conn: AsyncConnection, cursor: AsyncCursor[Any], ticks:
                                  RegionResults.validate_json(regions or "{}"), failing_since, passing_since, changed_at)
             policy = Policy(tuple(monitor_regions), interval, quorum, confirmation, recovery)
             new = apply(state, by_monitor[monitor_id], policy)
+            if change := incidents.transition(monitor_id, status, new, policy.regions):
+                transitions.append(change)
             latencies = "{" + ",".join(map(str, new.recent_latencies_ms)) + "}"
             await copy.write_row((monitor_id, new.status, new.last_latency_ms, new.last_checked_at, new.last_error,
                                   latencies, _as_jsonb(new), new.failing_since, new.passing_since,
                                   new.status_changed_at))
     await cursor.execute(_UPDATE_STATES, prepare=False)
+    if transitions:
+        await incidents.record(conn, transitions)
 
 
 def _as_jsonb(state: MonitorState) -> Jsonb:

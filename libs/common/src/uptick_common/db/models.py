@@ -5,7 +5,10 @@
 - monitors:  monitors (all columns but `next_due_at`)
 - audit_log: appended to by the service that makes the change (auth, monitors); never updated
 - poller:    monitors.next_due_at (the schedule; the only column the poller writes)
-- ingest:    ticks, monitor_status
+- ingest:    ticks, monitor_status, incidents (their transitions), outbox (the notifications they cause)
+- monitors:  channels; incidents' acknowledgement; outbox rows of test notifications
+- incident_events: appended by the service that makes the change (ingest, monitors); never updated
+- notifier:  outbox (delivery state), delivery_attempts
 """
 
 from __future__ import annotations
@@ -173,6 +176,8 @@ class Monitor(Base):
     spec: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
     # Heartbeat monitors: the secret in their push URL.
     heartbeat_token: Mapped[str | None] = mapped_column(Text)  # unique (ix_monitors_heartbeat_token)
+    # The channels its incidents alert; None: the organization's default channels.
+    channel_ids: Mapped[list[int] | None] = mapped_column(ARRAY(BigInteger))
     # Written by the poller only. A new or resumed monitor is due at once (server default now()).
     next_due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
@@ -227,3 +232,103 @@ class Tick(Base):
     ttfb_ms: Mapped[int | None] = mapped_column(Integer)
     # Per assertion: {"assertion": "[BODY].status == UP", "passed": false, "got": "\"DOWN\""}; None: not evaluated.
     assertions: Mapped[list[dict[str, object]] | None] = mapped_column(JSONB)
+
+
+class Channel(Base):
+    """Where an organization's alerts go: `type` names the module in uptick_common.channels that validated
+    `config` (secrets included: the API never shows them back)."""
+
+    __tablename__ = "channels"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    org_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("organizations.id", ondelete="CASCADE"))
+    type: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)
+    config: Mapped[dict[str, object]] = mapped_column(JSONB)
+    is_default: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (Index("ix_channels_org_id_id", "org_id", "id"),)
+
+
+class Incident(Base):
+    """A monitor confirmed down until it is confirmed up again; at most one unresolved per monitor."""
+
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    org_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("organizations.id", ondelete="CASCADE"))
+    monitor_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("monitors.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(Text, server_default=text("'open'"))  # open | acknowledged | resolved
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # the first failing check
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # confirmed down
+    cause: Mapped[str | None] = mapped_column(Text)
+    regions: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    acknowledged_by: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="SET NULL"))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Went down again soon after resolving: the same incident, reopened, marked, and alerted no more.
+    flapping: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    reopened: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+
+    __table_args__ = (
+        Index("ix_incidents_org_id_id", "org_id", "id"),
+        Index("ix_incidents_monitor_id_id", "monitor_id", "id"),
+        Index("ux_incidents_unresolved", "monitor_id", unique=True, postgresql_where=text("resolved_at IS NULL")),
+    )
+
+
+class IncidentEvent(Base):
+    """The timeline: opened, reopened, acknowledged, note, resolved."""
+
+    __tablename__ = "incident_events"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("incidents.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    kind: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_incident_events_incident_id_id", "incident_id", "id"),)
+
+
+class OutboxRow(Base):
+    """One notification to one channel, written in the transaction that caused it; the notifier delivers it.
+    Unique per incident event and channel: exactly one notification per event per channel."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("channels.id", ondelete="CASCADE"))
+    incident_event_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("incident_events.id", ondelete="CASCADE"))  # None: a test notification
+    payload: Mapped[dict[str, object]] = mapped_column(JSONB)  # a channels.notification.Notification
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # When it is (next) to be sent; while an attempt is under way, the end of that attempt's lease.
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    status: Mapped[str] = mapped_column(Text, server_default=text("'pending'"))  # delivered | failed | cancelled
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    max_attempts: Mapped[int | None] = mapped_column(Integer)  # None: the notifier's setting
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class DeliveryAttempt(Base):
+    """One attempt to deliver an outbox row: what the receiver said, how long it took."""
+
+    __tablename__ = "delivery_attempts"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("outbox.id", ondelete="CASCADE"), index=True)
+    channel_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("channels.id", ondelete="CASCADE"))
+    attempt: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    # sending (under way, or its notifier died: then `interrupted` once the row is taken again) | delivered
+    # | retrying (failed, another attempt follows) | failed (the last attempt)
+    outcome: Mapped[str] = mapped_column(Text, server_default=text("'sending'"))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_delivery_attempts_channel_id_id", "channel_id", "id"),)

@@ -1,0 +1,75 @@
+"""What a notification says, whatever the channel: the event, the monitor, since when, why, from where.
+
+The outbox row carries one of these as JSON; every channel renders it. `key` is the notification's identity
+(the outbox row's): a resend after a crash carries the same key, so receivers can drop the duplicate.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from pydantic import BaseModel
+
+Event = Literal["down", "resolved", "flapping", "reminder", "test"]
+
+
+class Notification(BaseModel):
+    event: Event
+    key: str
+    occurred_at: datetime
+    monitor_id: int | None = None
+    monitor_name: str = ""
+    monitor_url: str = ""
+    incident_id: int | None = None
+    incident_url: str | None = None
+    started_at: datetime | None = None  # since when it is down
+    resolved_at: datetime | None = None
+    cause: str | None = None  # the failing assertion or error
+    regions: list[str] = []  # the regions that saw it fail
+
+    @property
+    def title(self) -> str:
+        return {
+            "down": f"DOWN: {self.monitor_name}",
+            "resolved": f"RESOLVED: {self.monitor_name}",
+            "flapping": f"FLAPPING: {self.monitor_name}",
+            "reminder": f"STILL DOWN: {self.monitor_name}",
+            "test": "Uptick test notification",
+        }[self.event]
+
+    def lines(self) -> list[str]:
+        """The facts, one per line, in the order a person on call reads them."""
+        if self.event == "test":
+            return ["This is a test notification from Uptick: this channel works."]
+        lines = [f"{self.monitor_name} ({self.monitor_url})" if self.monitor_url else self.monitor_name]
+        if self.started_at is not None:
+            lines.append(f"Down since {_when(self.started_at)}")
+        if self.resolved_at is not None and self.started_at is not None:
+            lines.append(f"Up again at {_when(self.resolved_at)}, after {duration(self.resolved_at - self.started_at)}")
+        if self.cause:
+            lines.append(f"Why: {self.cause}")
+        if self.regions:
+            lines.append(f"Seen from: {', '.join(self.regions)}")
+        if self.event == "flapping":
+            lines.append("It keeps going down and up: one incident, no more alerts until it settles.")
+        if self.incident_url:
+            lines.append(f"Incident: {self.incident_url}")
+        return lines
+
+    @property
+    def text(self) -> str:
+        return "\n".join([self.title, *self.lines()])
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def duration(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return f"{hours}h {minutes}m"
+    return f"{minutes}m {seconds}s" if minutes else f"{seconds}s"

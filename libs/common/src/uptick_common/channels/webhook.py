@@ -1,0 +1,97 @@
+"""A webhook signed the Standard Webhooks way (standardwebhooks.com), so any receiver can verify it with an
+existing library and drop a resend: `webhook-id` is the notification's key (the same on a resend after a
+crash), `webhook-timestamp` the time of this attempt, `webhook-signature` `v1,<base64 HMAC-SHA256 of
+"id.timestamp.body">` under the channel's `whsec_` secret.
+
+Rotating the secret keeps the previous one signing beside the new for a day (a space-separated second
+signature), so receivers can switch without losing a message.
+
+The body (application/json), documented in the README:
+    {"type": "incident.down", "timestamp": "…", "data": {"event": "down", "monitor": {…}, "incident": {…}}}
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from pydantic import Field, field_validator
+
+from uptick_common.channels.base import Answer, ChannelConfig, HttpRequest, HttpUrl, Outbound
+from uptick_common.channels.notification import Notification
+
+SECRET_PREFIX = "whsec_"  # noqa: S105 - the prefix of every secret, not one
+
+
+def new_secret() -> str:
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+class Config(ChannelConfig):
+    SECRETS: ClassVar[tuple[str, ...]] = ("previous_secret",)  # the current secret is shown to its owner
+
+    url: HttpUrl
+    secret: str = Field(default_factory=new_secret)
+    previous_secret: str | None = None
+    previous_secret_expires_at: datetime | None = None
+
+    @field_validator("secret", "previous_secret")
+    @classmethod
+    def _whsec(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                key = base64.b64decode(value.removeprefix(SECRET_PREFIX), validate=True)
+            except ValueError:
+                key = b""
+            if not value.startswith(SECRET_PREFIX) or not 24 <= len(key) <= 64:
+                raise ValueError("must be whsec_ and 24 to 64 bytes in base64 (leave it out to have one made)")
+        return value
+
+    def signing_secrets(self, now: datetime) -> list[str]:
+        keys = [self.secret]
+        if self.previous_secret and self.previous_secret_expires_at and now < self.previous_secret_expires_at:
+            keys.append(self.previous_secret)
+        return keys
+
+
+def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
+    key = base64.b64decode(secret.removeprefix(SECRET_PREFIX))
+    digest = hmac.new(key, f"{msg_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+def payload(note: Notification) -> dict[str, Any]:
+    incident = None if note.incident_id is None else {
+        "id": note.incident_id, "url": note.incident_url, "started_at": _iso(note.started_at),
+        "resolved_at": _iso(note.resolved_at), "cause": note.cause, "regions": note.regions,
+    }
+    monitor = None if note.monitor_id is None else {"id": note.monitor_id, "name": note.monitor_name,
+                                                    "url": note.monitor_url}
+    return {"type": f"incident.{note.event}" if note.event != "test" else "test",
+            "timestamp": note.occurred_at.isoformat(),
+            "data": {"event": note.event, "title": note.title, "text": note.text, "monitor": monitor,
+                     "incident": incident}}
+
+
+def render(config: Config, note: Notification) -> HttpRequest:
+    body = json.dumps(payload(note), separators=(",", ":")).encode()
+    timestamp = int(time.time())
+    signatures = " ".join(sign(s, note.key, timestamp, body) for s in config.signing_secrets(datetime.now(UTC)))
+    return HttpRequest(config.url, body=body, headers={
+        "content-type": "application/json", "webhook-id": note.key, "webhook-timestamp": str(timestamp),
+        "webhook-signature": signatures,
+    })
+
+
+async def send(config: Config, note: Notification, out: Outbound) -> Answer:
+    return await out.post(render(config, note))
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()

@@ -1,0 +1,147 @@
+"""Incident transitions, decided in the transaction of the state that causes them, with their notifications.
+
+- Confirmed `down` opens an incident (the cause, the regions that saw it, the first failing check) and
+  writes one outbox row per channel of the monitor (its `channel_ids`, else the organization's defaults).
+- Confirmed `up` resolves it, with one `resolved` row per channel.
+- Flapping: down again within FLAP_WINDOW of resolving reopens the same incident and marks it; the mark is
+  told once (`flapping`), later reopenings are not, and the resolution of a flapping incident is held back
+  for FLAP_WINDOW (cancelled if it goes down again meanwhile), so a flapping monitor is a handful of
+  notifications, not a storm.
+
+The partial unique index on unresolved incidents makes a second opening (a racing replica) a no-op, and the
+outbox's unique (event, channel) makes every notification exist once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.expression import bindparam
+
+from uptick_common.channels.notification import Notification
+from uptick_ingest.state import MonitorState
+
+FLAP_WINDOW = timedelta(minutes=10)
+
+
+@dataclass
+class Transition:
+    monitor_id: int
+    old_status: str
+    state: MonitorState  # the new one
+    regions: tuple[str, ...]  # the monitor's regions
+
+    @property
+    def failing_regions(self) -> list[str]:
+        return sorted(n for n, r in self.state.regions.items() if r.down and n in self.regions)
+
+
+def transition(monitor_id: int, old_status: str, state: MonitorState, regions: tuple[str, ...]) -> Transition | None:
+    """The incident transition a state change makes, if any (pending → up makes none)."""
+    if state.status == old_status or "down" not in (state.status, old_status):
+        return None
+    return Transition(monitor_id, old_status, state, regions)
+
+
+_MONITOR = text("SELECT org_id, name, url FROM monitors WHERE id = :id")
+_RECENTLY_RESOLVED = text("""
+    SELECT id, flapping, started_at FROM incidents
+    WHERE monitor_id = :monitor AND resolved_at > :since ORDER BY id DESC LIMIT 1 FOR UPDATE
+""")
+_REOPEN = text("""
+    UPDATE incidents SET resolved_at = NULL, flapping = true, reopened = reopened + 1, cause = :cause,
+        regions = :regions, status = CASE WHEN acknowledged_at IS NULL THEN 'open' ELSE 'acknowledged' END
+    WHERE id = :id
+""")
+_HELD_RESOLUTIONS = text("""
+    UPDATE outbox SET status = 'cancelled', finished_at = now()
+    WHERE status = 'pending' AND due_at > now()
+      AND incident_event_id IN (SELECT id FROM incident_events WHERE incident_id = :id AND kind = 'resolved')
+""")
+_OPEN = text("""
+    INSERT INTO incidents (org_id, monitor_id, started_at, opened_at, cause, regions)
+    VALUES (:org, :monitor, :started, :opened, :cause, :regions)
+    ON CONFLICT (monitor_id) WHERE resolved_at IS NULL DO NOTHING
+    RETURNING id
+""")
+_RESOLVE = text("""
+    UPDATE incidents SET status = 'resolved', resolved_at = :at
+    WHERE monitor_id = :monitor AND resolved_at IS NULL
+    RETURNING id, flapping, started_at, cause, regions
+""")
+_EVENT = text("INSERT INTO incident_events (incident_id, at, kind) VALUES (:id, :at, :kind) RETURNING id")
+# One row per channel the monitor alerts: its own list, else its organization's defaults.
+_NOTIFY = text("""
+    INSERT INTO outbox (channel_id, incident_event_id, payload, due_at)
+    SELECT c.id, :event, :payload, now() + :delay * interval '1 second'
+    FROM monitors m JOIN channels c ON c.org_id = m.org_id
+    WHERE m.id = :monitor AND (c.id = ANY(m.channel_ids) OR (m.channel_ids IS NULL AND c.is_default))
+    ON CONFLICT DO NOTHING
+""").bindparams(bindparam("payload", type_=JSONB))
+
+
+async def record(conn: AsyncConnection, transitions: list[Transition]) -> None:
+    for change in transitions:
+        monitor = (await conn.execute(_MONITOR, {"id": change.monitor_id})).first()
+        if monitor is None:
+            continue
+        if change.state.status == "down":
+            await _down(conn, change, monitor)
+        else:
+            await _up(conn, change, monitor)
+
+
+async def _down(conn: AsyncConnection, change: Transition, monitor: Any) -> None:
+    state = change.state
+    at = state.status_changed_at
+    assert at is not None
+    regions = change.failing_regions
+    recent = (await conn.execute(_RECENTLY_RESOLVED, {"monitor": change.monitor_id, "since": at - FLAP_WINDOW})).first()
+    if recent is not None:
+        incident_id, was_flapping, started = recent
+        await conn.execute(_REOPEN, {"id": incident_id, "cause": state.last_error, "regions": regions})
+        await conn.execute(_HELD_RESOLUTIONS, {"id": incident_id})
+        event = await conn.scalar(_EVENT, {"id": incident_id, "at": at, "kind": "reopened"})
+        if not was_flapping:
+            await _notify(conn, change, monitor, "flapping", incident_id, event, started, at)
+        return
+    started = state.failing_since or at
+    incident_id = await conn.scalar(_OPEN, {"org": monitor.org_id, "monitor": change.monitor_id, "started": started,
+                                            "opened": at, "cause": state.last_error, "regions": regions})
+    if incident_id is None:  # already open
+        return
+    event = await conn.scalar(_EVENT, {"id": incident_id, "at": at, "kind": "opened"})
+    await _notify(conn, change, monitor, "down", incident_id, event, started, at)
+
+
+async def _up(conn: AsyncConnection, change: Transition, monitor: Any) -> None:
+    at = change.state.status_changed_at
+    assert at is not None
+    resolved = (await conn.execute(_RESOLVE, {"monitor": change.monitor_id, "at": at})).first()
+    if resolved is None:
+        return
+    incident_id, flapping, started, cause, regions = resolved
+    event = await conn.scalar(_EVENT, {"id": incident_id, "at": at, "kind": "resolved"})
+    delay = FLAP_WINDOW if flapping else timedelta(0)
+    await _notify(conn, change, monitor, "resolved", incident_id, event, started, at, cause=cause,
+                  regions=list(regions), resolved_at=at, delay=delay)
+
+
+async def _notify(conn: AsyncConnection, change: Transition, monitor: Any, event: str, incident_id: int,
+                  event_id: int, started: datetime, at: datetime, *, cause: str | None = None,
+                  regions: list[str] | None = None, resolved_at: datetime | None = None,
+                  delay: timedelta = timedelta(0)) -> None:
+    # `key` and `incident_url` are the notifier's to fill in (the outbox row's id, its public URL).
+    note = Notification(
+        event=event, key="", occurred_at=at, monitor_id=change.monitor_id, monitor_name=monitor.name,
+        monitor_url=monitor.url, incident_id=incident_id, started_at=started, resolved_at=resolved_at,
+        cause=cause if resolved_at else change.state.last_error,
+        regions=regions if regions is not None else change.failing_regions,
+    )
+    await conn.execute(_NOTIFY, {"event": event_id, "payload": note.model_dump(mode="json"),
+                                 "delay": delay.total_seconds(), "monitor": change.monitor_id})

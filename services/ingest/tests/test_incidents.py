@@ -1,0 +1,94 @@
+"""Incidents open and resolve with the state, in its transaction, each with one outbox row per channel."""
+
+import time
+
+from sqlalchemy import text
+
+from uptick_common.streams import CheckResult, job_id
+from uptick_devstack.fixtures import add_channel, add_monitor, add_user
+from uptick_ingest.store import write_batch
+
+NOW_MS = int(time.time() * 1000)
+
+
+def result(monitor_id: int, region: str, at_s: float, status: str, error: str | None = None) -> CheckResult:
+    at = NOW_MS + int(at_s * 1000)
+    return CheckResult(job_id=job_id(monitor_id, region, at), monitor_id=monitor_id, region=region, scheduled_ms=at,
+                       checked_ms=at + 5, status=status, http_status=200 if status == "up" else 503, latency_ms=20,
+                       error=error)
+
+
+async def both(engine, monitor: int, at_s: float, status: str) -> None:
+    error = "HTTP 503 (expected 200-399)" if status == "down" else None
+    async with engine.begin() as conn:
+        await write_batch(conn, [result(monitor, r, at_s, status, error) for r in ("eu-west", "us-east")])
+
+
+async def rows(engine, sql: str, **params):
+    async with engine.connect() as conn:
+        return (await conn.execute(text(sql), params)).mappings().all()
+
+
+async def outbox(engine):
+    return await rows(engine, "SELECT o.channel_id, o.payload, o.due_at > now() AS held, o.status, e.kind"
+                              " FROM outbox o JOIN incident_events e ON e.id = o.incident_event_id ORDER BY o.id")
+
+
+async def test_down_opens_one_incident_with_a_notification_per_default_channel_and_up_resolves_it(engine):
+    user = await add_user(engine, "a@example.com")
+    monitor = await add_monitor(engine, user, "http://127.0.0.1:1/health")
+    hook = await add_channel(engine, user, "webhook", {"url": "http://127.0.0.1:9/hook"})
+    mail = await add_channel(engine, user, "email", {"host": "127.0.0.1", "from_address": "u@x.io", "to": ["a@b.io"]})
+    await add_channel(engine, user, "slack", {"webhook_url": "http://127.0.0.1:9/s"}, is_default=False)
+
+    await both(engine, monitor, 0, "up")
+    await both(engine, monitor, 30, "down")
+    await both(engine, monitor, 60, "down")  # still down: nothing new
+    [incident] = await rows(engine, "SELECT * FROM incidents")
+    assert incident["status"] == "open" and incident["monitor_id"] == monitor
+    assert incident["cause"] == "HTTP 503 (expected 200-399)" and incident["regions"] == ["eu-west", "us-east"]
+    assert incident["started_at"] == incident["opened_at"]  # no confirmation period
+    sent = await outbox(engine)
+    assert sorted(r["channel_id"] for r in sent) == [hook, mail]
+    assert {r["payload"]["event"] for r in sent} == {"down"}
+    assert sent[0]["payload"]["monitor_name"] == "http://127.0.0.1:1/health"
+    assert sent[0]["payload"]["incident_id"] == incident["id"]
+
+    await both(engine, monitor, 90, "up")
+    [incident] = await rows(engine, "SELECT * FROM incidents")
+    assert incident["status"] == "resolved" and incident["resolved_at"] is not None
+    events = await rows(engine, "SELECT kind FROM incident_events ORDER BY id")
+    assert [e["kind"] for e in events] == ["opened", "resolved"]
+    resolved = [r for r in await outbox(engine) if r["kind"] == "resolved"]
+    assert sorted(r["channel_id"] for r in resolved) == [hook, mail] and not any(r["held"] for r in resolved)
+    assert resolved[0]["payload"]["resolved_at"] is not None
+
+
+async def test_a_monitor_naming_channels_alerts_exactly_those(engine):
+    user = await add_user(engine, "a@example.com")
+    monitor = await add_monitor(engine, user, "http://127.0.0.1:1/health")
+    await add_channel(engine, user, "webhook", {"url": "http://127.0.0.1:9/hook"})
+    chosen = await add_channel(engine, user, "slack", {"webhook_url": "http://127.0.0.1:9/s"}, is_default=False)
+    other = await add_user(engine, "b@example.com")
+    foreign = await add_channel(engine, other, "slack", {"webhook_url": "http://127.0.0.1:9/s"})
+    async with engine.begin() as conn:
+        await conn.execute(text("UPDATE monitors SET channel_ids = :c WHERE id = :m"),
+                           {"c": [chosen, foreign], "m": monitor})
+    await both(engine, monitor, 0, "down")
+    assert [r["channel_id"] for r in await outbox(engine)] == [chosen]  # never another organization's
+
+
+async def test_flapping_stays_one_incident_and_is_told_once(engine):
+    user = await add_user(engine, "a@example.com")
+    monitor = await add_monitor(engine, user, "http://127.0.0.1:1/health")
+    await add_channel(engine, user, "webhook", {"url": "http://127.0.0.1:9/hook"})
+    for i in range(6):
+        await both(engine, monitor, i * 60, "down")
+        await both(engine, monitor, i * 60 + 30, "up")
+    [incident] = await rows(engine, "SELECT * FROM incidents")
+    assert incident["flapping"] and incident["reopened"] == 5 and incident["status"] == "resolved"
+    sent = await outbox(engine)
+    # down; resolved (already due when it went down again: kept); flapping, once; and the last resolution,
+    # held back until it has stayed up a while. The resolutions held before were cancelled by each reopening.
+    live = [(r["payload"]["event"], r["held"]) for r in sent if r["status"] == "pending"]
+    assert live == [("down", False), ("resolved", False), ("flapping", False), ("resolved", True)]

@@ -1,0 +1,1 @@
+"""Alert channels of an organization: CRUD, a test notification, the delivery log."""

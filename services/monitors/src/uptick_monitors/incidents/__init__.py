@@ -1,0 +1,1 @@
+"""Incidents of an organization: list and filter, read with its timeline, acknowledge, notes."""
