@@ -34,9 +34,10 @@ class Permanent(Exception):  # noqa: N818
 # transaction rollback (serialisation failure, deadlock), lock not available, system errors.
 _RETRYABLE_SQLSTATE_CLASSES = ("08", "53", "57", "40", "58")
 _RETRYABLE_SQLSTATES = ("55P03", "55006")
-# Data exceptions (a value out of range, a NUL in text, bad JSON) and integrity violations: the same
-# values fail every time.
-_PERMANENT_SQLSTATE_CLASSES = ("22", "23")
+# Data exceptions (a value out of range, a NUL in text, bad JSON), integrity violations and program limits
+# (a NUL character in a statement's text, a value too large): the same values fail every time. A limit that a
+# whole batch exceeds and its halves do not is found by narrowing the batch down, as ingest does.
+_PERMANENT_SQLSTATE_CLASSES = ("22", "23", "54")
 # The same, found by psycopg before the value reached the server (an int too large for its column).
 _PERMANENT_ERRORS = (Permanent, ValidationError, psycopg.DataError, psycopg.IntegrityError, sqlalchemy.exc.DataError,
                      sqlalchemy.exc.IntegrityError)
