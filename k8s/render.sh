@@ -60,13 +60,13 @@ render() {
 #     --from-literal=UPTICK_DATABASE_URL=postgresql://USER:PASSWORD@HOST:5432/uptick \\
 #     --from-literal=UPTICK_REDIS_URL=redis://HOST:6379/0
 "
-        "$helm" template uptick "$root/charts/uptick" --namespace uptick --skip-tests
+        "$helm" template uptick "$root/charts/uptick" --namespace uptick --skip-tests --include-crds
     else
         header "the values of charts/uptick/examples/$example.yaml" "#   kubectl -n uptick create secret generic uptick-connections \\
 #     --from-literal=UPTICK_DATABASE_URL=postgresql://USER:PASSWORD@HOST:5432/uptick \\
 #     --from-literal=UPTICK_REDIS_URL=redis://HOST:6379/0
 "
-        "$helm" template uptick "$root/charts/uptick" --namespace uptick --skip-tests \
+        "$helm" template uptick "$root/charts/uptick" --namespace uptick --skip-tests --include-crds \
             -f "$root/charts/uptick/examples/$example.yaml"
     fi
 }
