@@ -14,14 +14,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = ROOT / "Dockerfile"
-SERVICES = ("auth", "monitors", "poller", "checker", "ingest")
+# Every service of the workspace builds from the one Dockerfile; a new one needs nothing but its folder.
+SERVICES = sorted(p.parent.name for p in (ROOT / "services").glob("*/pyproject.toml"))
 
 
 def test_one_dockerfile_for_every_service():
     assert DOCKERFILE.is_file()
     assert not sorted((ROOT / "services").glob("*/Dockerfile")), "services build from the root Dockerfile"
-    services = sorted(p.parent.name for p in (ROOT / "services").glob("*/pyproject.toml"))
-    assert services == sorted(SERVICES)
+    assert {"auth", "monitors", "poller", "checker", "ingest"} <= set(SERVICES)
 
 
 def test_hadolint(hadolint):
