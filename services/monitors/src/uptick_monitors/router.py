@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, status
 
 from uptick_common.access import Editor, Viewer
 from uptick_common.api import DbSession
@@ -23,6 +23,8 @@ router = APIRouter(prefix="/api")
 
 Limit = Annotated[int, Query(ge=1, le=500)]
 NOT_FOUND = "monitor not found"
+# A monitor managed elsewhere (its managed_by) is changed only by requests that name that place.
+ManagedBy = Annotated[str | None, Header(alias="X-Uptick-Managed-By", max_length=300)]
 
 
 def _known_regions(request: Request) -> tuple[str, ...]:
@@ -74,22 +76,26 @@ async def read_monitor(session: DbSession, actor: Viewer, monitor_id: int) -> Mo
 
 @router.patch("/monitors/{monitor_id}", response_model=MonitorOut)
 async def update_monitor(request: Request, session: DbSession, actor: Editor, monitor_id: int,
-                         body: MonitorUpdate) -> MonitorOut:
+                         body: MonitorUpdate, manager: ManagedBy = None) -> MonitorOut:
     try:
         return await service.update(session=session, actor=actor, monitor_id=monitor_id, data=body,
-                                    known_regions=_known_regions(request))
+                                    known_regions=_known_regions(request), manager=manager)
     except service.NotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=NOT_FOUND) from exc
+    except service.Managed as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
     except service.Invalid as exc:
         raise _unprocessable(str(exc)) from exc
 
 
 @router.delete("/monitors/{monitor_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_monitor(session: DbSession, actor: Editor, monitor_id: int) -> Response:
+async def delete_monitor(session: DbSession, actor: Editor, monitor_id: int, manager: ManagedBy = None) -> Response:
     try:
-        await service.remove(session=session, actor=actor, monitor_id=monitor_id)
+        await service.remove(session=session, actor=actor, monitor_id=monitor_id, manager=manager)
     except service.NotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=NOT_FOUND) from exc
+    except service.Managed as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -22,6 +22,8 @@ Timeout = Annotated[int, Field(ge=1, le=MAX_TIMEOUT, description="seconds a chec
 Regions = Annotated[list[str], Field(min_length=1, max_length=32)]
 Quorum = Annotated[int, Field(ge=1, le=32, description="regions that must fail; default: a majority")]
 Period = Annotated[int, Field(ge=0, le=3600)]
+ManagedBy = Annotated[str, Field(min_length=1, max_length=300, description="where the monitor is managed (e.g. a "
+                                 "Kubernetes resource): only requests with this X-Uptick-Managed-By change or delete it")]
 
 
 class _Strict(BaseModel):
@@ -46,6 +48,7 @@ class MonitorCreate(CheckSpec):
         default=0, description="how long the quorum must fail before the monitor is down")
     recovery_period_seconds: Period = Field(
         default=0, description="how long a down monitor must pass before it is up again")
+    managed_by: ManagedBy | None = None
 
     @model_validator(mode="after")
     def _timeout_within_interval(self) -> MonitorCreate:
@@ -124,6 +127,7 @@ class MonitorOut(CheckSpec):
     confirmation_period_seconds: int
     recovery_period_seconds: int
     status_since: datetime | None = Field(description="when the status last changed")
+    managed_by: str | None = Field(description="where it is managed; changed elsewhere it is a 409")
     heartbeat_url: str | None = Field(default=None, description="heartbeat monitors: where to ping (GET or POST; "
                                       "add /fail to report a failure)")
 

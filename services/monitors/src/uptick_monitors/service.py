@@ -38,6 +38,18 @@ class NotFound(Exception):
     pass
 
 
+class Managed(Exception):
+    """A change from elsewhere than where the monitor is managed (its `managed_by`)."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(f"this monitor is managed by {where}: change it there")
+
+
+def _check_manager(managed_by: str | None, manager: str | None) -> None:
+    if managed_by is not None and manager != managed_by:
+        raise Managed(managed_by)
+
+
 class Invalid(Exception):
     """Input that passed the schema but not the rules that need context (regions, merged values)."""
 
@@ -52,7 +64,7 @@ _AS_THEY_ARE = (
     Monitor.id, Monitor.name, Monitor.interval_seconds, Monitor.timeout_seconds, Monitor.regions, Monitor.paused,
     Monitor.created_at, Monitor.updated_at, Monitor.quorum, Monitor.confirmation_period_seconds,
     Monitor.recovery_period_seconds, MonitorStatus.last_latency_ms, MonitorStatus.last_checked_at,
-    MonitorStatus.status_changed_at.label("status_since"),
+    MonitorStatus.status_changed_at.label("status_since"), Monitor.managed_by,
 )
 _NAMES = tuple(column.key for column in _AS_THEY_ARE)
 _ANSWER_COLUMNS = (
@@ -176,7 +188,7 @@ async def create(
         name=data.name or _default_name(data), url=data.url, interval_seconds=data.interval_seconds,
         timeout_seconds=data.timeout_seconds, regions=regions, paused=data.paused, quorum=data.quorum,
         confirmation_period_seconds=data.confirmation_period_seconds,
-        recovery_period_seconds=data.recovery_period_seconds,
+        recovery_period_seconds=data.recovery_period_seconds, managed_by=data.managed_by,
         spec=data.model_dump(include=SPEC_FIELDS, mode="json"),
     )
     session.add(monitor)
@@ -187,13 +199,15 @@ async def create(
 
 
 async def update(
-    *, session: AsyncSession, actor: Actor, monitor_id: int, data: MonitorUpdate, known_regions: Sequence[str]
+    *, session: AsyncSession, actor: Actor, monitor_id: int, data: MonitorUpdate, known_regions: Sequence[str],
+    manager: str | None = None,
 ) -> MonitorOut:
     monitor = await session.scalar(
         select(Monitor).where(Monitor.id == monitor_id, Monitor.org_id == actor.org_id).with_for_update()
     )
     if monitor is None:
         raise NotFound
+    _check_manager(monitor.managed_by, manager)
     changes: dict[str, Any] = data.model_dump(exclude_unset=True)
     check = {field: changes.pop(field) for field in SPEC_FIELDS & changes.keys()}
     kind = CheckSpec.model_construct(**monitor.spec).type  # as stored (a key a row lacks is its default)
@@ -238,13 +252,15 @@ def _merged_check(monitor: Monitor, changes: dict[str, Any], url: str) -> dict[s
     return {"spec": spec.model_dump(mode="json"), "url": url}
 
 
-async def remove(*, session: AsyncSession, actor: Actor, monitor_id: int) -> None:
-    result = await session.execute(
-        delete(Monitor).where(Monitor.id == monitor_id, Monitor.org_id == actor.org_id).returning(Monitor.name)
-    )
-    name = result.scalar()
-    if name is None:
+async def remove(*, session: AsyncSession, actor: Actor, monitor_id: int, manager: str | None = None) -> None:
+    found = (await session.execute(
+        select(Monitor.managed_by).where(Monitor.id == monitor_id, Monitor.org_id == actor.org_id).with_for_update()
+    )).first()
+    if found is None:
         raise NotFound
+    _check_manager(found[0], manager)
+    result = await session.execute(delete(Monitor).where(Monitor.id == monitor_id).returning(Monitor.name))
+    name = result.scalar_one()
     audit.record(session, actor, "monitor.deleted", "monitor", monitor_id, name=name)
     await session.commit()
 

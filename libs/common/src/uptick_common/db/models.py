@@ -174,6 +174,8 @@ class Monitor(Base):
     # The check: a CheckSpec (uptick_common.checks) as its JSON, validated by the API; the one place its options
     # are listed is that model (a key a row lacks reads as its default). Header values in it are secrets.
     spec: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
+    # Who else manages it (e.g. `kubernetes:<namespace>/<name>:<uid>`): only requests naming it change or delete it.
+    managed_by: Mapped[str | None] = mapped_column(Text)
     # Heartbeat monitors: the secret in their push URL.
     heartbeat_token: Mapped[str | None] = mapped_column(Text)  # unique (ix_monitors_heartbeat_token)
     # The channels its incidents alert; None: the organization's default channels.
