@@ -36,5 +36,6 @@ async def test_a_monitor_managed_nowhere_else_ignores_the_header(api: httpx.Asyn
     monitor = (await api.post("/api/monitors", headers=alice, json={"url": "https://example.com/"})).json()
     assert monitor["managed_by"] is None
     path = f"/api/monitors/{monitor['id']}"
-    assert (await api.patch(path, headers={**alice, "X-Uptick-Managed-By": WHERE}, json={"paused": True})).status_code == 200
+    changed = await api.patch(path, headers={**alice, "X-Uptick-Managed-By": WHERE}, json={"paused": True})
+    assert changed.status_code == 200
     assert (await api.delete(path, headers=alice)).status_code == 204

@@ -23,7 +23,7 @@ Regions = Annotated[list[str], Field(min_length=1, max_length=32)]
 Quorum = Annotated[int, Field(ge=1, le=32, description="regions that must fail; default: a majority")]
 Period = Annotated[int, Field(ge=0, le=3600)]
 ManagedBy = Annotated[str, Field(min_length=1, max_length=300, description="where the monitor is managed (e.g. a "
-                                 "Kubernetes resource): only requests with this X-Uptick-Managed-By change or delete it")]
+                                 "Kubernetes resource): only requests with this X-Uptick-Managed-By change it")]
 
 
 class _Strict(BaseModel):
