@@ -48,6 +48,7 @@ async def test_down_opens_one_incident_with_a_notification_per_default_channel_a
     assert incident["status"] == "open" and incident["monitor_id"] == monitor
     assert incident["cause"] == "HTTP 503 (expected 200-399)" and incident["regions"] == ["eu-west", "us-east"]
     assert incident["started_at"] == incident["opened_at"]  # no confirmation period
+    assert len(incident["ack_token"]) >= 32  # the secret of its acknowledge link
     sent = await outbox(engine)
     assert sorted(r["channel_id"] for r in sent) == [hook, mail]
     assert {r["payload"]["event"] for r in sent} == {"down"}
@@ -57,6 +58,7 @@ async def test_down_opens_one_incident_with_a_notification_per_default_channel_a
     await both(engine, monitor, 90, "up")
     [incident] = await rows(engine, "SELECT * FROM incidents")
     assert incident["status"] == "resolved" and incident["resolved_at"] is not None
+    assert incident["ack_token"] is None  # a resolved incident's link acknowledges nothing
     events = await rows(engine, "SELECT kind FROM incident_events ORDER BY id")
     assert [e["kind"] for e in events] == ["opened", "resolved"]
     resolved = [r for r in await outbox(engine) if r["kind"] == "resolved"]
@@ -92,3 +94,20 @@ async def test_flapping_stays_one_incident_and_is_told_once(engine):
     # held back until it has stayed up a while. The resolutions held before were cancelled by each reopening.
     live = [(r["payload"]["event"], r["held"]) for r in sent if r["status"] == "pending"]
     assert live == [("down", False), ("resolved", False), ("flapping", False), ("resolved", True)]
+
+
+async def test_an_escalated_incidents_resolution_is_told_to_the_escalation_channels_too(engine):
+    user = await add_user(engine, "a@example.com")
+    monitor = await add_monitor(engine, user, "http://127.0.0.1:1/health")
+    usual = await add_channel(engine, user, "webhook", {"url": "http://127.0.0.1:9/hook"})
+    boss = await add_channel(engine, user, "pagerduty", {"routing_key": "R" * 32}, is_default=False)
+    async with engine.begin() as conn:
+        await conn.execute(text("UPDATE monitors SET escalation_channel_ids = :c WHERE id = :m"),
+                           {"c": [boss], "m": monitor})
+    await both(engine, monitor, 0, "down")
+    assert [r["channel_id"] for r in await outbox(engine)] == [usual]  # not escalated yet
+    async with engine.begin() as conn:
+        await conn.execute(text("UPDATE incidents SET escalated_at = now()"))
+    await both(engine, monitor, 30, "up")
+    resolved = [r["channel_id"] for r in await outbox(engine) if r["kind"] == "resolved"]
+    assert sorted(resolved) == sorted([usual, boss])

@@ -124,3 +124,36 @@ async def test_without_a_notifier_the_test_says_it_is_queued(api, make_user, mon
         "type": "webhook", "name": "hook", "config": {"url": "https://example.com/hook"}})).json()
     answer = await api.post(f"/api/channels/{made['id']}/test", headers=me)
     assert answer.status_code == 202 and answer.json()["outcome"] == "queued"
+
+
+async def test_a_monitor_names_its_channels_of_its_own_organization_only(api, make_user) -> None:
+    me, them = await make_user("a@example.com"), await make_user("b@example.com")
+
+    async def channel(headers: dict[str, str], name: str) -> int:
+        made = await api.post("/api/channels", headers=headers, json={
+            "type": "slack", "name": name, "config": {"webhook_url": "https://hooks.example/x"}})
+        return made.json()["id"]
+
+    mine, boss, theirs = await channel(me, "ops"), await channel(me, "boss"), await channel(them, "x")
+    made = await api.post("/api/monitors", headers=me, json={
+        "url": "https://shop.example/", "channel_ids": [mine], "reminder_interval_seconds": 600,
+        "escalate_after_seconds": 900, "escalation_channel_ids": [boss]})
+    assert made.status_code == 201, made.text
+    monitor = made.json()
+    assert (monitor["channel_ids"], monitor["reminder_interval_seconds"], monitor["escalate_after_seconds"],
+            monitor["escalation_channel_ids"]) == ([mine], 600, 900, [boss])
+    plain = (await api.post("/api/monitors", headers=me, json={"url": "https://blog.example/"})).json()
+    assert plain["channel_ids"] is None and plain["reminder_interval_seconds"] is None  # the defaults, no reminders
+
+    foreign = await api.post("/api/monitors", headers=me, json={"url": "https://x.example/", "channel_ids": [theirs]})
+    assert foreign.status_code == 422 and f"no channel {theirs}" in foreign.text
+    path = f"/api/monitors/{monitor['id']}"
+    assert (await api.patch(path, headers=me, json={"escalation_channel_ids": [theirs]})).status_code == 422
+    assert (await api.patch(path, headers=me, json={"reminder_interval_seconds": 5})).status_code == 422
+    back = await api.patch(path, headers=me, json={"channel_ids": None, "reminder_interval_seconds": None})
+    assert back.status_code == 200 and back.json()["channel_ids"] is None
+    assert back.json()["reminder_interval_seconds"] is None and back.json()["escalation_channel_ids"] == [boss]
+
+    assert (await api.patch(path, headers=me, json={"channel_ids": [mine, boss]})).status_code == 200
+    assert (await api.delete(f"/api/channels/{mine}", headers=me)).status_code == 204
+    assert (await api.get(path, headers=me)).json()["channel_ids"] == [boss]  # a deleted channel is let go

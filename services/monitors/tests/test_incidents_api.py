@@ -69,3 +69,22 @@ async def test_another_organizations_incidents_are_not_found(api, make_user, eng
                    await api.post(f"/api/incidents/{mine}/ack", headers=them),
                    await api.post(f"/api/incidents/{mine}/notes", headers=them, json={"body": "x"})):
         assert answer.status_code == 404
+
+
+async def test_the_acknowledge_link_shows_a_button_then_acknowledges_once(api, make_user, engine) -> None:
+    me = await make_user("a@example.com")
+    current = await incident(engine, await monitor_of(api, me, "shop"), hours=0, resolved=False)
+    async with engine.begin() as conn:
+        await conn.execute(text("UPDATE incidents SET ack_token = 'tok-123456' WHERE id = :i"), {"i": current})
+
+    page = await api.get("/api/ack/tok-123456")
+    assert page.status_code == 200 and "<form method=\"post\">" in page.text
+    assert (await api.get(f"/api/incidents/{current}", headers=me)).json()["status"] == "open"  # looking is not acking
+    done = await api.post("/api/ack/tok-123456")
+    assert done.status_code == 200 and "The incident of shop is acknowledged" in done.text
+    detail = (await api.get(f"/api/incidents/{current}", headers=me)).json()
+    assert detail["status"] == "acknowledged" and detail["acknowledged_by"] is None
+    assert detail["events"][-1] == {**detail["events"][-1], "kind": "acknowledged",
+                                    "body": "through the link in a notification"}
+    assert (await api.post("/api/ack/tok-123456")).status_code == 404  # once
+    assert (await api.post("/api/ack/guessed")).status_code == 404

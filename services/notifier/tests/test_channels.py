@@ -33,6 +33,9 @@ def test_the_message_says_what_since_when_why_where_and_links_the_incident() -> 
         assert fact in text
     resolved = down(event="resolved", resolved_at=STARTED + timedelta(minutes=4, seconds=5)).text
     assert "RESOLVED: Shop API" in resolved and "after 4m 5s" in resolved
+    link = "http://127.0.0.1:8080/api/ack/tok"
+    assert f"Acknowledge: {link}" in down(ack_url=link).text
+    assert "Acknowledge" not in down(event="resolved", ack_url=link).text
 
 
 async def test_a_webhook_is_signed_the_standard_webhooks_way(http_sink: HttpSink, out: Outbound) -> None:

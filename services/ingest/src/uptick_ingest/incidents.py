@@ -14,15 +14,15 @@ outbox's unique (event, channel) makes every notification exist once.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql.expression import bindparam
 
+from uptick_common import alerting
 from uptick_common.channels.notification import Notification
 from uptick_ingest.state import MonitorState
 
@@ -55,7 +55,8 @@ _RECENTLY_RESOLVED = text("""
 """)
 _REOPEN = text("""
     UPDATE incidents SET resolved_at = NULL, flapping = true, reopened = reopened + 1, cause = :cause,
-        regions = :regions, status = CASE WHEN acknowledged_at IS NULL THEN 'open' ELSE 'acknowledged' END
+        regions = :regions, status = CASE WHEN acknowledged_at IS NULL THEN 'open' ELSE 'acknowledged' END,
+        ack_token = CASE WHEN acknowledged_at IS NULL THEN :token END
     WHERE id = :id
 """)
 _HELD_RESOLUTIONS = text("""
@@ -64,27 +65,17 @@ _HELD_RESOLUTIONS = text("""
       AND incident_event_id IN (SELECT id FROM incident_events WHERE incident_id = :id AND kind = 'resolved')
 """)
 _OPEN = text("""
-    INSERT INTO incidents (org_id, monitor_id, started_at, opened_at, cause, regions)
-    VALUES (:org, :monitor, :started, :opened, :cause, :regions)
+    INSERT INTO incidents (org_id, monitor_id, started_at, opened_at, cause, regions, ack_token)
+    VALUES (:org, :monitor, :started, :opened, :cause, :regions, :token)
     ON CONFLICT (monitor_id) WHERE resolved_at IS NULL DO NOTHING
     RETURNING id
 """)
 _RESOLVE = text("""
-    UPDATE incidents SET status = 'resolved', resolved_at = :at
+    UPDATE incidents SET status = 'resolved', resolved_at = :at, ack_token = NULL
     WHERE monitor_id = :monitor AND resolved_at IS NULL
-    RETURNING id, flapping, started_at, cause, regions
+    RETURNING id, flapping, started_at, cause, regions, escalated_at IS NOT NULL
 """)
 _EVENT = text("INSERT INTO incident_events (incident_id, at, kind) VALUES (:id, :at, :kind) RETURNING id")
-# One row per channel the monitor alerts: its own list, else its organization's defaults.
-_NOTIFY = text("""
-    INSERT INTO outbox (channel_id, incident_event_id, payload, due_at)
-    SELECT c.id, :event, :payload, now() + :delay * interval '1 second'
-    FROM monitors m JOIN channels c ON c.org_id = m.org_id
-    WHERE m.id = :monitor AND (c.id = ANY(m.channel_ids) OR (m.channel_ids IS NULL AND c.is_default))
-    ON CONFLICT DO NOTHING
-""").bindparams(bindparam("payload", type_=JSONB))
-
-
 async def record(conn: AsyncConnection, transitions: list[Transition]) -> None:
     for change in transitions:
         monitor = (await conn.execute(_MONITOR, {"id": change.monitor_id})).first()
@@ -104,7 +95,8 @@ async def _down(conn: AsyncConnection, change: Transition, monitor: Any) -> None
     recent = (await conn.execute(_RECENTLY_RESOLVED, {"monitor": change.monitor_id, "since": at - FLAP_WINDOW})).first()
     if recent is not None:
         incident_id, was_flapping, started = recent
-        await conn.execute(_REOPEN, {"id": incident_id, "cause": state.last_error, "regions": regions})
+        await conn.execute(_REOPEN, {"id": incident_id, "cause": state.last_error, "regions": regions,
+                                     "token": secrets.token_urlsafe(24)})
         await conn.execute(_HELD_RESOLUTIONS, {"id": incident_id})
         event = await conn.scalar(_EVENT, {"id": incident_id, "at": at, "kind": "reopened"})
         if not was_flapping:
@@ -112,7 +104,8 @@ async def _down(conn: AsyncConnection, change: Transition, monitor: Any) -> None
         return
     started = state.failing_since or at
     incident_id = await conn.scalar(_OPEN, {"org": monitor.org_id, "monitor": change.monitor_id, "started": started,
-                                            "opened": at, "cause": state.last_error, "regions": regions})
+                                            "opened": at, "cause": state.last_error, "regions": regions,
+                                            "token": secrets.token_urlsafe(24)})
     if incident_id is None:  # already open
         return
     event = await conn.scalar(_EVENT, {"id": incident_id, "at": at, "kind": "opened"})
@@ -125,23 +118,22 @@ async def _up(conn: AsyncConnection, change: Transition, monitor: Any) -> None:
     resolved = (await conn.execute(_RESOLVE, {"monitor": change.monitor_id, "at": at})).first()
     if resolved is None:
         return
-    incident_id, flapping, started, cause, regions = resolved
+    incident_id, flapping, started, cause, regions, escalated = resolved
     event = await conn.scalar(_EVENT, {"id": incident_id, "at": at, "kind": "resolved"})
     delay = FLAP_WINDOW if flapping else timedelta(0)
     await _notify(conn, change, monitor, "resolved", incident_id, event, started, at, cause=cause,
-                  regions=list(regions), resolved_at=at, delay=delay)
+                  regions=list(regions), resolved_at=at, delay=delay, escalated=escalated)
 
 
 async def _notify(conn: AsyncConnection, change: Transition, monitor: Any, event: str, incident_id: int,
                   event_id: int, started: datetime, at: datetime, *, cause: str | None = None,
                   regions: list[str] | None = None, resolved_at: datetime | None = None,
-                  delay: timedelta = timedelta(0)) -> None:
-    # `key` and `incident_url` are the notifier's to fill in (the outbox row's id, its public URL).
+                  delay: timedelta = timedelta(0), escalated: bool = False) -> None:
     note = Notification(
         event=event, key="", occurred_at=at, monitor_id=change.monitor_id, monitor_name=monitor.name,
         monitor_url=monitor.url, incident_id=incident_id, started_at=started, resolved_at=resolved_at,
         cause=cause if resolved_at else change.state.last_error,
         regions=regions if regions is not None else change.failing_regions,
     )
-    await conn.execute(_NOTIFY, {"event": event_id, "payload": note.model_dump(mode="json"),
-                                 "delay": delay.total_seconds(), "monitor": change.monitor_id})
+    await alerting.queue(conn, note, monitor_id=change.monitor_id, event_id=event_id, escalated=escalated,
+                         delay=delay)

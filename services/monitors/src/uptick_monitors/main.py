@@ -17,6 +17,7 @@ from uptick_common.readiness import check_dependencies
 from uptick_common.redis import connect_redis
 from uptick_monitors import heartbeats
 from uptick_monitors.channels.router import router as channels_router
+from uptick_monitors.incidents import links
 from uptick_monitors.incidents.router import router as incidents_router
 from uptick_monitors.router import router
 from uptick_monitors.settings import MonitorsSettings
@@ -53,6 +54,7 @@ def build_app(settings: MonitorsSettings | None = None) -> FastAPI:
     app.include_router(heartbeats.router)
     app.include_router(channels_router)
     app.include_router(incidents_router)
+    app.include_router(links.router)
     return app
 
 

@@ -24,6 +24,8 @@ Quorum = Annotated[int, Field(ge=1, le=32, description="regions that must fail; 
 Period = Annotated[int, Field(ge=0, le=3600)]
 ManagedBy = Annotated[str, Field(min_length=1, max_length=300, description="where the monitor is managed (e.g. a "
                                  "Kubernetes resource): only requests with this X-Uptick-Managed-By change it")]
+ChannelIds = Annotated[list[Annotated[int, Field(ge=1, le=2**63 - 1)]], Field(max_length=50)]
+AlertDelay = Annotated[int, Field(ge=60, le=7 * 86_400)]
 
 
 class _Strict(BaseModel):
@@ -49,6 +51,13 @@ class MonitorCreate(CheckSpec):
     recovery_period_seconds: Period = Field(
         default=0, description="how long a down monitor must pass before it is up again")
     managed_by: ManagedBy | None = None
+    channel_ids: ChannelIds | None = Field(
+        default=None, description="the channels its incidents alert; null: the organization's default channels")
+    reminder_interval_seconds: AlertDelay | None = Field(
+        default=None, description="while an incident is open and unacknowledged, tell its channels again this often")
+    escalate_after_seconds: AlertDelay | None = Field(
+        default=None, description="an incident unacknowledged this long is told to escalation_channel_ids too")
+    escalation_channel_ids: ChannelIds | None = None
 
     @model_validator(mode="after")
     def _timeout_within_interval(self) -> MonitorCreate:
@@ -82,6 +91,10 @@ class _MonitorFields(_Strict):
     quorum: Quorum | None = None
     confirmation_period_seconds: Period | None = None
     recovery_period_seconds: Period | None = None
+    channel_ids: ChannelIds | None = None  # null: the organization's default channels
+    reminder_interval_seconds: AlertDelay | None = None  # null: no reminders
+    escalate_after_seconds: AlertDelay | None = None  # null: no escalation
+    escalation_channel_ids: ChannelIds | None = None
 
 
 def _optional(field: FieldInfo) -> tuple[Any, Any]:
@@ -128,6 +141,10 @@ class MonitorOut(CheckSpec):
     recovery_period_seconds: int
     status_since: datetime | None = Field(description="when the status last changed")
     managed_by: str | None = Field(description="where it is managed; changed elsewhere it is a 409")
+    channel_ids: list[int] | None = Field(description="the channels its incidents alert; null: the defaults")
+    reminder_interval_seconds: int | None
+    escalate_after_seconds: int | None
+    escalation_channel_ids: list[int] | None
     heartbeat_url: str | None = Field(default=None, description="heartbeat monitors: where to ping (GET or POST; "
                                       "add /fail to report a failure)")
 

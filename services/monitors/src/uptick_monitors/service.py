@@ -18,7 +18,7 @@ from uptick_common.access import Actor
 from uptick_common.checks import HEARTBEAT_REGION, CheckSpec
 from uptick_common.checks.spec import stored_spec
 from uptick_common.checks.targets import stored_target, target_host
-from uptick_common.db.models import Monitor, MonitorStatus, Tick
+from uptick_common.db.models import Channel, Monitor, MonitorStatus, Tick
 from uptick_common.status import shown_status
 from uptick_monitors.schemas import (
     MonitorCreate,
@@ -64,7 +64,8 @@ _AS_THEY_ARE = (
     Monitor.id, Monitor.name, Monitor.interval_seconds, Monitor.timeout_seconds, Monitor.regions, Monitor.paused,
     Monitor.created_at, Monitor.updated_at, Monitor.quorum, Monitor.confirmation_period_seconds,
     Monitor.recovery_period_seconds, MonitorStatus.last_latency_ms, MonitorStatus.last_checked_at,
-    MonitorStatus.status_changed_at.label("status_since"), Monitor.managed_by,
+    MonitorStatus.status_changed_at.label("status_since"), Monitor.managed_by, Monitor.channel_ids,
+    Monitor.reminder_interval_seconds, Monitor.escalate_after_seconds, Monitor.escalation_channel_ids,
 )
 _NAMES = tuple(column.key for column in _AS_THEY_ARE)
 _ANSWER_COLUMNS = (
@@ -170,6 +171,21 @@ def _check_regions(regions: Sequence[str], known: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(regions))  # without repeats, in the given order
 
 
+ALERT_FIELDS = ("channel_ids", "reminder_interval_seconds", "escalate_after_seconds", "escalation_channel_ids")
+
+
+async def _check_channels(session: AsyncSession, org_id: int, values: dict[str, Any]) -> None:
+    """Channel ids must name channels of the monitor's organization (another's is as unknown as none)."""
+    for field in ("channel_ids", "escalation_channel_ids"):
+        ids = values.get(field)
+        if ids:
+            known = set((await session.scalars(select(Channel.id).where(Channel.org_id == org_id,
+                                                                          Channel.id.in_(ids)))).all())
+            if unknown := [i for i in ids if i not in known]:
+                raise Invalid(f"{field}: no channel {', '.join(map(str, unknown))} in this organization")
+            values[field] = list(dict.fromkeys(ids))
+
+
 def _check_quorum(quorum: int | None, regions: Sequence[str]) -> None:
     if quorum is not None and quorum > len(regions):
         raise Invalid(f"quorum ({quorum}) cannot exceed the number of regions ({len(regions)})")
@@ -184,7 +200,9 @@ async def create(
     else:
         regions = _check_regions(data.regions or known_regions, known_regions)
     _check_quorum(data.quorum, regions)
-    monitor = Monitor(heartbeat_token=token, org_id=actor.org_id, user_id=actor.user_id,
+    alerting = data.model_dump(include=set(ALERT_FIELDS))
+    await _check_channels(session, actor.org_id, alerting)
+    monitor = Monitor(**alerting, heartbeat_token=token, org_id=actor.org_id, user_id=actor.user_id,
         name=data.name or _default_name(data), url=data.url, interval_seconds=data.interval_seconds,
         timeout_seconds=data.timeout_seconds, regions=regions, paused=data.paused, quorum=data.quorum,
         confirmation_period_seconds=data.confirmation_period_seconds,
@@ -222,6 +240,7 @@ async def update(
         if changes.get(field, ...) is None:
             raise Invalid(f"{field} cannot be null")
     _check_quorum(changes.get("quorum", monitor.quorum), changes.get("regions", monitor.regions))
+    await _check_channels(session, monitor.org_id, changes)
     try:
         check_timeout(changes.get("timeout_seconds", monitor.timeout_seconds),
                       changes.get("interval_seconds", monitor.interval_seconds))

@@ -26,7 +26,8 @@ _CLAIM = text("""
     UPDATE outbox o SET attempts = o.attempts + 1, due_at = now() + :lease * interval '1 second'
     FROM due, channels c
     WHERE o.id = due.id AND c.id = o.channel_id
-    RETURNING o.id, o.channel_id, o.attempts, coalesce(o.max_attempts, :max_attempts), o.payload, c.type, c.config
+    RETURNING o.id, o.channel_id, o.attempts, coalesce(o.max_attempts, :max_attempts), o.payload, c.type, c.config,
+        (SELECT ack_token FROM incidents WHERE id = (o.payload ->> 'incident_id')::bigint)
 """)
 _INTERRUPTED = text("""
     UPDATE delivery_attempts SET outcome = 'interrupted' WHERE outbox_id = :id AND outcome = 'sending'
@@ -57,6 +58,7 @@ class Claimed:
     payload: dict[str, Any]
     channel_type: str
     config: dict[str, Any]
+    ack_token: str | None  # the incident's acknowledge link, while it is unacknowledged
     attempt_id: int = 0
 
 

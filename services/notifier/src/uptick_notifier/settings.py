@@ -26,8 +26,9 @@ class NotifierSettings(WorkerSettings):
     retry_cap_seconds: float = Field(default=900.0, gt=0)
     # Notifications sent at once (each holds no database connection while it is sent).
     concurrency: int = Field(default=20, ge=1)
-    # How often the outbox is looked at when it was empty.
+    # How often the outbox is looked at when it was empty; how often due reminders and escalations are.
     poll_seconds: float = Field(default=0.5, gt=0)
+    reminder_check_seconds: float = Field(default=5.0, gt=0)
 
     @field_validator("notifier_allowed_networks", mode="before")
     @classmethod

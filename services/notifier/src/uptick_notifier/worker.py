@@ -19,7 +19,7 @@ from uptick_common.channels.notification import Notification
 from uptick_common.db.engine import create_engine
 from uptick_common.metrics import NOTIFICATION_DURATION, NOTIFICATIONS
 from uptick_common.worker import Worker
-from uptick_notifier import outbox
+from uptick_notifier import outbox, reminders
 from uptick_notifier.outbound import Outbound
 from uptick_notifier.settings import NotifierSettings
 
@@ -29,8 +29,11 @@ log = structlog.get_logger(__name__)
 def notification(row: outbox.Claimed, public_url: str) -> Notification:
     """The row's notification, with its identity (the same on every attempt) and the incident's link."""
     note = Notification.model_validate({**row.payload, "key": f"msg_{row.id}"})
+    base = public_url.rstrip("/")
     if note.incident_id is not None:
-        note.incident_url = f"{public_url.rstrip('/')}/incidents/{note.incident_id}"
+        note.incident_url = f"{base}/incidents/{note.incident_id}"
+    if row.ack_token is not None:
+        note.ack_url = f"{base}/api/ack/{row.ack_token}"
     return note
 
 
@@ -40,13 +43,18 @@ class Notifier(Worker[NotifierSettings]):
     def __init__(self, settings: NotifierSettings, engine: AsyncEngine, out: Outbound | None = None) -> None:
         super().__init__(settings, engine=engine)
         self.out = out or Outbound(settings.notifier_allowed_networks, settings.attempt_timeout_seconds)
+        self._next_reminders = 0.0
 
     @classmethod
     async def create(cls, settings: NotifierSettings) -> Notifier:  # type: ignore[override]
         return cls(settings, create_engine(settings.database_url, pool_size=4))
 
     async def step(self) -> float:
-        """One round: claim what there is room for and start sending it; the seconds to rest after."""
+        """One round: queue the reminders due, claim what there is room for and start sending it; the seconds
+        to rest after."""
+        if time.monotonic() >= self._next_reminders:
+            self._next_reminders = time.monotonic() + self.settings.reminder_check_seconds
+            await reminders.tell_due(self.engine)
         room = self.settings.concurrency - self.in_flight
         if room <= 0:
             await self.until_one_finishes()

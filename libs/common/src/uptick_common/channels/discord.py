@@ -8,7 +8,8 @@ from typing import ClassVar
 from uptick_common.channels.base import Answer, ChannelConfig, HttpRequest, HttpUrl, Outbound
 from uptick_common.channels.notification import Notification
 
-COLOURS = {"down": 0xD93F0B, "resolved": 0x2DA44E, "flapping": 0xE3B341, "reminder": 0xD93F0B, "test": 0x5865F2}
+COLOURS = {"down": 0xD93F0B, "resolved": 0x2DA44E, "flapping": 0xE3B341, "reminder": 0xD93F0B, "escalation": 0xB60205,
+           "test": 0x5865F2}
 
 
 class Config(ChannelConfig):

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-Event = Literal["down", "resolved", "flapping", "reminder", "test"]
+Event = Literal["down", "resolved", "flapping", "reminder", "escalation", "test"]
 
 
 class Notification(BaseModel):
@@ -23,6 +23,7 @@ class Notification(BaseModel):
     monitor_url: str = ""
     incident_id: int | None = None
     incident_url: str | None = None
+    ack_url: str | None = None  # the incident's single-use acknowledge link, while it is unacknowledged
     started_at: datetime | None = None  # since when it is down
     resolved_at: datetime | None = None
     cause: str | None = None  # the failing assertion or error
@@ -35,6 +36,7 @@ class Notification(BaseModel):
             "resolved": f"RESOLVED: {self.monitor_name}",
             "flapping": f"FLAPPING: {self.monitor_name}",
             "reminder": f"STILL DOWN: {self.monitor_name}",
+            "escalation": f"ESCALATED: {self.monitor_name} is down and nobody has acknowledged it",
             "test": "Uptick test notification",
         }[self.event]
 
@@ -55,6 +57,8 @@ class Notification(BaseModel):
             lines.append("It keeps going down and up: one incident, no more alerts until it settles.")
         if self.incident_url:
             lines.append(f"Incident: {self.incident_url}")
+        if self.ack_url and self.event != "resolved":
+            lines.append(f"Acknowledge: {self.ack_url}")
         return lines
 
     @property

@@ -68,7 +68,8 @@ def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
 
 def payload(note: Notification) -> dict[str, Any]:
     incident = None if note.incident_id is None else {
-        "id": note.incident_id, "url": note.incident_url, "started_at": _iso(note.started_at),
+        "id": note.incident_id, "url": note.incident_url, "ack_url": note.ack_url,
+        "started_at": _iso(note.started_at),
         "resolved_at": _iso(note.resolved_at), "cause": note.cause, "regions": note.regions,
     }
     monitor = None if note.monitor_id is None else {"id": note.monitor_id, "name": note.monitor_name,

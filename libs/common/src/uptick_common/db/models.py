@@ -180,6 +180,11 @@ class Monitor(Base):
     heartbeat_token: Mapped[str | None] = mapped_column(Text)  # unique (ix_monitors_heartbeat_token)
     # The channels its incidents alert; None: the organization's default channels.
     channel_ids: Mapped[list[int] | None] = mapped_column(ARRAY(BigInteger))
+    # While an incident is open and unacknowledged: told again this often (None: never); told to the
+    # escalation channels too once it has been unacknowledged for escalate_after_seconds.
+    reminder_interval_seconds: Mapped[int | None] = mapped_column(Integer)
+    escalate_after_seconds: Mapped[int | None] = mapped_column(Integer)
+    escalation_channel_ids: Mapped[list[int] | None] = mapped_column(ARRAY(BigInteger))
     # Written by the poller only. A new or resumed monitor is due at once (server default now()).
     next_due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
@@ -273,16 +278,24 @@ class Incident(Base):
     # Went down again soon after resolving: the same incident, reopened, marked, and alerted no more.
     flapping: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     reopened: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    # Written by the notifier: the last reminder, the escalation.
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The secret of the acknowledge link in its notifications; cleared once used (or resolved).
+    ack_token: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         Index("ix_incidents_org_id_id", "org_id", "id"),
+        Index("ux_incidents_ack_token", "ack_token", unique=True, postgresql_where=text("ack_token IS NOT NULL")),
+        Index("ix_incidents_unacknowledged", "opened_at",
+              postgresql_where=text("resolved_at IS NULL AND acknowledged_at IS NULL")),
         Index("ix_incidents_monitor_id_id", "monitor_id", "id"),
         Index("ux_incidents_unresolved", "monitor_id", unique=True, postgresql_where=text("resolved_at IS NULL")),
     )
 
 
 class IncidentEvent(Base):
-    """The timeline: opened, reopened, acknowledged, note, resolved."""
+    """The timeline: opened, reopened, acknowledged, note, reminded, escalated, resolved."""
 
     __tablename__ = "incident_events"
 

@@ -13,7 +13,7 @@ IncidentStatus = Literal["open", "acknowledged", "resolved"]
 class IncidentEventOut(BaseModel):
     id: int
     at: datetime
-    kind: Literal["opened", "reopened", "acknowledged", "note", "resolved"]
+    kind: Literal["opened", "reopened", "acknowledged", "note", "reminded", "escalated", "resolved"]
     user_id: int | None
     body: str | None
 

@@ -76,14 +76,28 @@ async def acknowledge(*, session: AsyncSession, actor: Actor, incident_id: int) 
     incident, _ = await _one(session, actor.org_id, incident_id)
     if incident.status == "resolved":
         raise Conflict("the incident is resolved")
+    await _acknowledge(session, incident_id, actor.user_id, None)
+    return await get(session=session, org_id=actor.org_id, incident_id=incident_id)
+
+
+async def acknowledge_by_link(*, session: AsyncSession, token: str) -> str:
+    """The incident whose acknowledge link this is, acknowledged; the link works once (NotFound after)."""
+    row = (await session.execute(select(Incident.id, Monitor.name).join(Monitor, Monitor.id == Incident.monitor_id)
+                                 .where(Incident.ack_token == token))).first()
+    if row is None:
+        raise NotFound
+    await _acknowledge(session, row.id, None, "through the link in a notification")
+    return row.name
+
+
+async def _acknowledge(session: AsyncSession, incident_id: int, user_id: int | None, how: str | None) -> None:
     changed = await session.execute(
         update(Incident).where(Incident.id == incident_id, Incident.acknowledged_at.is_(None))
-        .values(acknowledged_at=func.now(), acknowledged_by=actor.user_id,
+        .values(acknowledged_at=func.now(), acknowledged_by=user_id, ack_token=None,
                 status=case((Incident.status == "open", "acknowledged"), else_=Incident.status)))
     if changed.rowcount:  # type: ignore[attr-defined]
-        session.add(IncidentEvent(incident_id=incident_id, kind="acknowledged", user_id=actor.user_id))
+        session.add(IncidentEvent(incident_id=incident_id, kind="acknowledged", user_id=user_id, body=how))
     await session.commit()
-    return await get(session=session, org_id=actor.org_id, incident_id=incident_id)
 
 
 async def add_note(*, session: AsyncSession, actor: Actor, incident_id: int, body: str) -> IncidentEventOut:
