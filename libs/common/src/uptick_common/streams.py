@@ -50,6 +50,10 @@ class Message(BaseModel):
         return cls.model_validate_json(raw)
 
 
+def _is_default(spec: CheckSpec) -> bool:
+    return spec is DEFAULT_SPEC or spec == DEFAULT_SPEC  # `is` first: most jobs', ~1 µs cheaper than ==
+
+
 class CheckJob(Message):
     """What the poller asks a region to check. It carries the whole definition: checkers never query Postgres."""
 
@@ -59,15 +63,12 @@ class CheckJob(Message):
     scheduled_ms: int = Field(description="when the check is due, ms since the epoch")
     url: str
     timeout_seconds: float
-    # Most jobs leave the spec out (the default): they share one, not a new one validated per job (~3 µs each).
-    spec: CheckSpec = Field(default_factory=lambda: DEFAULT_SPEC, description="type, HTTP options, assertions")
+    # Most jobs leave the spec out (the default): they share one, not a new one validated per job (~3 µs each),
+    # and the message is half the size with nothing for the checker to parse.
+    spec: CheckSpec = Field(default_factory=lambda: DEFAULT_SPEC, exclude_if=_is_default,
+                            description="type, HTTP options, assertions")
     confirm_failure: bool = Field(
         default=False, description="the region last saw the monitor up: re-check a failure once before it counts")
-
-    def fields(self) -> dict[str, str]:
-        """The default spec (most monitors') is left out: half the message, and nothing for the checker to parse."""
-        default = self.spec is DEFAULT_SPEC or self.spec == DEFAULT_SPEC  # `is`: most jobs', and ~1 µs cheaper
-        return {"data": self.model_dump_json(exclude={"spec"} if default else None)}
 
 
 class CheckResult(Message):
