@@ -69,3 +69,24 @@ async def test_list_answer_is_monitor_out(api: httpx.AsyncClient, make_user, dat
         assert alone.status_code == 200
         # stale depends on the clock: equal as long as both were computed within the same hour
         assert alone.json() == item
+
+
+async def test_a_check_stored_invalid_is_shown_as_far_as_it_reads(api: httpx.AsyncClient, make_user,
+                                                                   database_url: str) -> None:
+    """A definition the API would refuse (written by hand, or by a later version): the monitor is listed and
+    read with the options that can be read and the defaults of the others, never a 500."""
+    alice = await make_user("alice@example.com")
+    created = (await api.post("/api/monitors", headers=alice, json={"url": "https://example.com/"})).json()
+    engine = create_async_engine(sqlalchemy_url(database_url))
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("UPDATE monitors SET spec = CAST(:s AS jsonb) WHERE id = :i"), {
+                "i": created["id"],
+                "s": json.dumps({"method": "BREW", "verify_tls": False, "assertions": [{"type": "nope"}]})})
+    finally:
+        await engine.dispose()
+    listing = await api.get("/api/monitors", headers=alice)
+    alone = await api.get(f"/api/monitors/{created['id']}", headers=alice)
+    assert listing.status_code == alone.status_code == 200
+    assert listing.json()["items"] == [alone.json()]
+    assert (alone.json()["method"], alone.json()["verify_tls"], alone.json()["assertions"]) == ("GET", False, [])

@@ -122,13 +122,20 @@ def _region_status(results: str, regions: list[str], interval: int, now: datetim
 
 
 def _readable_spec(monitor_id: int, text: str) -> CheckSpec:
-    """The stored check; one that is invalid all the same (written by hand) is shown as it is, and said so."""
+    """The stored check. One that is invalid all the same (written by hand, or by a later version) is shown with
+    the options that can be read and the defaults of the others, and said so: the answer is never a 500."""
     try:
         return stored_spec(text)
     except ValidationError as exc:
-        log.error("monitor's check definition is invalid: shown as stored", monitor_id=monitor_id,
-                  problems=exc.error_count())
-        return CheckSpec.model_construct(**json.loads(text))
+        log.error("monitor's check definition is invalid: unreadable options shown as their defaults",
+                  monitor_id=monitor_id, problems=exc.error_count())
+    readable = {}
+    for name, value in json.loads(text).items():
+        try:
+            readable[name] = getattr(CheckSpec.model_validate({name: value}), name)
+        except ValidationError:
+            continue
+    return CheckSpec.model_construct(**readable)
 
 
 async def list_page(
