@@ -18,7 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from uptick_common.backoff import TRANSIENT_ERRORS
+from uptick_common.backoff import transient_errors
 from uptick_common.metrics import HTTP_DURATION, HTTP_REQUESTS
 
 log = structlog.get_logger(__name__)
@@ -68,7 +68,7 @@ def create_app(
         errors = [{k: v for k, v in error.items() if k in ("type", "loc", "msg", "ctx")} for error in exc.errors()]
         return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
 
-    for error in TRANSIENT_ERRORS:
+    for error in transient_errors(postgres=True):
         if error is not OSError:  # only faults of Postgres or Redis are a 503, not any OSError
             app.add_exception_handler(error, dependency_down)
 

@@ -13,12 +13,10 @@ Raise `Retryable` or `Permanent` from code of your own to say which one a new fa
 
 from __future__ import annotations
 
-import psycopg
-import sqlalchemy.exc
 from pydantic import ValidationError
 from redis.exceptions import ResponseError
 
-from uptick_common.backoff import TRANSIENT_ERRORS
+from uptick_common.backoff import loaded_errors, transient_errors
 
 
 class Retryable(Exception):  # noqa: N818 - the kind of fault is the name
@@ -38,9 +36,11 @@ _RETRYABLE_SQLSTATES = ("55P03", "55006")
 # (a NUL character in a statement's text, a value too large): the same values fail every time. A limit that a
 # whole batch exceeds and its halves do not is found by narrowing the batch down, as ingest does.
 _PERMANENT_SQLSTATE_CLASSES = ("22", "23", "54")
-# The same, found by psycopg before the value reached the server (an int too large for its column).
-_PERMANENT_ERRORS = (Permanent, ValidationError, psycopg.DataError, psycopg.IntegrityError, sqlalchemy.exc.DataError,
-                     sqlalchemy.exc.IntegrityError)
+# The same, found by psycopg before the value reached the server (an int too large for its column); named, as
+# the checker never loads these libraries (see `loaded_errors`).
+_PERMANENT_ERRORS = (Permanent, ValidationError)
+_PERMANENT_DB_ERRORS = (("psycopg", "DataError"), ("psycopg", "IntegrityError"), ("sqlalchemy.exc", "DataError"),
+                        ("sqlalchemy.exc", "IntegrityError"))
 
 
 def sqlstate(exc: BaseException) -> str | None:
@@ -54,11 +54,11 @@ def is_retryable(exc: BaseException) -> bool:
         return True
     if (code := sqlstate(exc)) is not None:
         return code[:2] in _RETRYABLE_SQLSTATE_CLASSES or code in _RETRYABLE_SQLSTATES
-    return isinstance(exc, TRANSIENT_ERRORS)
+    return isinstance(exc, transient_errors())
 
 
 def is_permanent(exc: BaseException) -> bool:
-    if isinstance(exc, _PERMANENT_ERRORS):
+    if isinstance(exc, _PERMANENT_ERRORS + loaded_errors(_PERMANENT_DB_ERRORS)):
         return True
     code = sqlstate(exc)
     return code is not None and code[:2] in _PERMANENT_SQLSTATE_CLASSES

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
-import redis.asyncio as aioredis
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from uptick_common.backoff import transient_errors
 
-from uptick_common.backoff import TRANSIENT_ERRORS
+if TYPE_CHECKING:  # a worker without Postgres (the checker) never imports SQLAlchemy
+    import redis.asyncio as aioredis
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 async def check_dependencies(
@@ -17,15 +18,17 @@ async def check_dependencies(
     """Empty when everything answers; otherwise what failed and why (shown by /readyz)."""
     failures: dict[str, str] = {}
     if engine is not None:
+        from sqlalchemy import text
+
         try:
             async with asyncio.timeout(timeout), engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
-        except (TimeoutError, *TRANSIENT_ERRORS) as exc:
+        except (TimeoutError, *transient_errors()) as exc:
             failures["postgres"] = type(exc).__name__
     if redis is not None:
         try:
             async with asyncio.timeout(timeout):
                 await redis.ping()
-        except (TimeoutError, *TRANSIENT_ERRORS) as exc:
+        except (TimeoutError, *transient_errors()) as exc:
             failures["redis"] = type(exc).__name__
     return failures

@@ -39,13 +39,12 @@ import gc
 import inspect
 import signal
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, Generic, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 import structlog
 import uvloop
 from pydantic import ValidationError
 from redis.asyncio import Redis
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from uptick_common.backoff import delay_for
 from uptick_common.faults import is_retryable
@@ -53,6 +52,9 @@ from uptick_common.health import HealthServer
 from uptick_common.logging import configure_logging
 from uptick_common.readiness import check_dependencies
 from uptick_common.settings import WorkerSettings
+
+if TYPE_CHECKING:  # a worker without Postgres (the checker) never imports SQLAlchemy
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")

@@ -9,7 +9,7 @@ import structlog
 from alembic import command
 from alembic.config import Config
 
-from uptick_common.backoff import TRANSIENT_ERRORS, delay_for
+from uptick_common.backoff import delay_for, transient_errors
 from uptick_common.logging import configure_logging
 from uptick_common.settings import CommonSettings
 
@@ -28,7 +28,7 @@ def upgrade(database_url: str, *, attempts: int = 30) -> None:
         try:
             command.upgrade(alembic_config(database_url), "head")
             return
-        except TRANSIENT_ERRORS as exc:
+        except transient_errors() as exc:
             if attempt == attempts - 1:
                 raise
             delay = delay_for(attempt)
