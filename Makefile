@@ -30,8 +30,8 @@ clean:
 k8s: sync
 	k8s/render.sh
 
-# Performance on this machine: the real services as separate processes (see bench/run.py and the README's
-# Performance section). QUICK=1: about two minutes. The last line printed is the path of the JSON report.
+# Performance on this machine: the real services as separate processes (see bench/run.py; measured runs are
+# kept in bench/RESULTS.md). QUICK=1: about two minutes. The last line printed is the path of the JSON report.
 .PHONY: bench
 QUICK ?=
 BENCH_ARGS ?=

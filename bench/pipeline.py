@@ -44,7 +44,7 @@ INTERVAL = 30
 LATENESS_LIMIT_S = 2.0
 FULL_RUNGS = (500.0, 1000.0, 1500.0, 2000.0, 2500.0, 3000.0, 3300.0, 3600.0, 4000.0, 5000.0, 6000.0)
 # Where the walk up or down the ladder starts when the checker was not measured first: just under the fixed
-# load, which machine A held on 2026-11-28 (README, Performance).
+# load, which machine A held on 2026-11-28 (bench/RESULTS.md).
 QUICK_FIRST_RUNG, FULL_FIRST_RUNG = 2600.0, 3000.0
 # Otherwise near what the pipeline held on the machines measured so far, for what one checker process did
 # alone: 4,000/s for 5,587 (0.72), 1,200-1,500/s for 2,037 (0.59-0.74) and 4,500/s for 5,436 (0.83). A slow

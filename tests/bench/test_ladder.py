@@ -27,7 +27,7 @@ def test_the_ladder_is_walked_from_its_middle_until_the_verdict_flips() -> None:
 
 
 def test_the_walk_starts_near_what_the_checker_alone_says_the_pipeline_holds() -> None:
-    # Machine B (README): the checker alone did 2,037/s, the pipeline held 1,200/s but not 1,500/s. The walk
+    # Machine B (bench/RESULTS.md): the checker alone did 2,037/s, the pipeline held 1,200/s but not 1,500/s. The walk
     # from 3,000 took six windows, four of them overloaded; from the checker's figure it takes three.
     assert _walk(False, 1300, checker_alone=None) == [3000, 2500, 2000, 1500, 1000, 1200]
     assert _walk(False, 1300, checker_alone=2037) == [1500, 1000, 1200]
