@@ -20,6 +20,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from uptick_common.streams import CHECKS_GROUP, RESULTS_STREAM, CheckJob, CheckR
 from uptick_devstack.infra import free_port
 
 REGION = "bench"
+HOSTILE_IDS = 100_000_000  # monitor ids of hostile jobs (`checker_run(hostile=…)`) start here
 
 BLACKBOX_CONFIG = """\
 modules:
@@ -92,12 +94,14 @@ def _median(runs: list[dict[str, Any]], key: str) -> float:
 
 
 class CheckerProcess:
-    def __init__(self, redis_url: str, log: Path) -> None:
+    def __init__(self, redis_url: str, log: Path, settings: dict[str, str] | None = None) -> None:
+        """`settings`: UPTICK_* variables beyond the defaults the bench gives every checker."""
         self.port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("UPTICK_")}
         env.update({"UPTICK_REDIS_URL": redis_url, "UPTICK_REGION": REGION, "UPTICK_CONSUMER_NAME": "bench-0",
                     "UPTICK_HEALTH_HOST": "127.0.0.1", "UPTICK_HEALTH_PORT": str(self.port),
-                    "UPTICK_CHECKER_ALLOWED_NETWORKS": "127.0.0.0/8", "UPTICK_LOG_FORMAT": "json"})
+                    "UPTICK_CHECKER_ALLOWED_NETWORKS": "127.0.0.0/8", "UPTICK_LOG_FORMAT": "json",
+                    **(settings or {})})
         self.env, self.log = env, log
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -126,22 +130,30 @@ class CheckerProcess:
                 self.process.kill()
 
 
-async def _checker_run(client: aioredis.Redis, target: TargetFarm, checks: int, groups: list[Group],
-                       first_monitor: int) -> dict[str, Any]:
+async def checker_run(client: aioredis.Redis, target: TargetFarm, checks: int, groups: list[Group], first_monitor: int,
+                      hostile: Sequence[str] = (), hostile_timeout_s: float = 5.0) -> dict[str, Any]:
+    """`checks` jobs of the target added at once; the time until the last result. With `hostile` URLs, one job
+    each, spread evenly among the good ones (monitor ids from HOSTILE_IDS): then the good checks' rate is until
+    the last good one ended, and the hostile ones' outcomes are counted apart."""
     stream = checks_stream(REGION)
     now = int(time.time() * 1000)
     jobs = [CheckJob(job_id=f"{first_monitor + n}:{REGION}:{now}", monitor_id=first_monitor + n, region=REGION,
                      scheduled_ms=now, url=target.url(first_monitor + n), timeout_seconds=10).fields()
             for n in range(checks)]
+    for k, url in enumerate(hostile):
+        jobs.insert((k + 1) * checks // (len(hostile) + 1) + k,
+                    CheckJob(job_id=f"{HOSTILE_IDS + k}:{REGION}:{now}", monitor_id=HOSTILE_IDS + k, region=REGION,
+                             scheduled_ms=now, url=url, timeout_seconds=hostile_timeout_s).fields())
     base = await client.xlen(RESULTS_STREAM)
     before, busy, started = snapshot(groups), machine_busy_seconds(), time.perf_counter()
-    for chunk in range(0, checks, 2000):
+    started_ms = time.time() * 1000
+    for chunk in range(0, len(jobs), 2000):
         async with client.pipeline(transaction=False) as pipe:
             for fields in jobs[chunk:chunk + 2000]:
                 pipe.xadd(stream, fields)  # type: ignore[arg-type]
             await pipe.execute()
     deadline = time.monotonic() + 60 + checks / 500
-    while await client.xlen(RESULTS_STREAM) < base + checks:
+    while await client.xlen(RESULTS_STREAM) < base + len(jobs):
         if time.monotonic() > deadline:
             raise RuntimeError(f"the checker did not finish {checks} checks in time")
         await asyncio.sleep(0.01)
@@ -149,16 +161,28 @@ async def _checker_run(client: aioredis.Redis, target: TargetFarm, checks: int, 
     cpu = delta(before, snapshot(groups))
     others = others_cores(busy, machine_busy_seconds(), cpu, elapsed)
     statuses: dict[str, int] = {}
+    hostile_outcomes: dict[str, int] = {}
+    good_ended_ms = 0.0
     for _, fields in await client.xrange(RESULTS_STREAM):
         result = CheckResult.from_fields(fields)
+        if result.monitor_id >= HOSTILE_IDS:  # by the kind of reason, not its details
+            kind = result.status if result.status == "up" else f"down: {(result.error or '').split(':')[0]}"
+            hostile_outcomes[kind] = hostile_outcomes.get(kind, 0) + 1
+            continue
         key = result.status if result.status == "up" else f"down: {result.error}"
         statuses[key] = statuses.get(key, 0) + 1
+        good_ended_ms = max(good_ended_ms, result.checked_ms + (result.latency_ms or 0))
     await client.xtrim(RESULTS_STREAM, maxlen=0, approximate=False)
     await client.xtrim(stream, maxlen=0, approximate=False)
-    return {"checks": checks, "seconds": round(elapsed, 3), "checks_per_s": round(checks / elapsed, 1),
-            "cpu_s": cpu, "checks_per_cpu_s": round(checks / max(cpu["checker"], 1e-6), 1),
-            "cpu_us_per_check": round(cpu["checker"] / checks * 1e6, 1), "outcomes": statuses,
-            "other_processes_cores": others}
+    figures = {"checks": checks, "seconds": round(elapsed, 3), "checks_per_s": round(checks / elapsed, 1),
+               "cpu_s": cpu, "checks_per_cpu_s": round(checks / max(cpu["checker"], 1e-6), 1),
+               "cpu_us_per_check": round(cpu["checker"] / checks * 1e6, 1), "outcomes": statuses,
+               "other_processes_cores": others}
+    if hostile:  # the good checks' rate until the last of them ended; the CPU until the last hostile one did
+        good_s = max(good_ended_ms - started_ms, 1.0) / 1000
+        figures.update(good_seconds=round(good_s, 3), checks_per_s=round(checks / good_s, 1),
+                       hostile_jobs=len(hostile), hostile_outcomes=hostile_outcomes)
+    return figures
 
 
 def _wrk(args: list[str], env: dict[str, str] | None = None) -> str:
@@ -255,13 +279,13 @@ async def run(ctx: Any) -> dict[str, Any]:
               Group("target", ctx.target.pids)]
     try:
         with ctx.timed("checker: warm-up"):
-            warm = await _checker_run(client, ctx.target, 2000, groups, 10_000_000)  # not counted
+            warm = await checker_run(client, ctx.target, 2000, groups, 10_000_000)  # not counted
         if ctx.quick:
             checks = max(checks, int(round(RUN_SECONDS * warm["checks_per_s"], -3)))
         results = []
         with ctx.timed("checker: runs"):
             for n in range(runs):
-                results.append(await _checker_run(client, ctx.target, checks, groups, n * checks))
+                results.append(await checker_run(client, ctx.target, checks, groups, n * checks))
                 await asyncio.sleep(PAUSE_S)
         ctx.say(f"checker: {[r['checks_per_s'] for r in results]} checks/s ({checks:,} checks a run)")
         with ctx.timed("checker: profile"):
@@ -271,7 +295,7 @@ async def run(ctx: Any) -> dict[str, Any]:
             profile_task = asyncio.create_task(record(checker.process.pid, 0.8 * profiled / rate,
                                                       ctx.out / "profile-checker-alone.txt"))
             await asyncio.sleep(0.3)
-            await _checker_run(client, ctx.target, profiled, groups, 20_000_000)  # not counted
+            await checker_run(client, ctx.target, profiled, groups, 20_000_000)  # not counted
             profile = await profile_task
     finally:
         checker.stop()

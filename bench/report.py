@@ -135,6 +135,19 @@ def _checker_rows(c: dict[str, Any], add: Any, rows: list[tuple[str, str]]) -> N
     add("  checker.per_cpu_vs_blackbox", c.get("per_cpu_vs_blackbox"), 2)
 
 
+def _hostile_rows(h: dict[str, Any], add: Any, rows: list[tuple[str, str]]) -> None:
+    rows.append((f"CHECKER BESIDE THE ZOO ({_fmt(h.get('zoo_targets'))} hostile targets), good checks/s",
+                 "alone / beside"))
+    if "error" in h:
+        add("  error", h["error"])
+    for name, label in (("in_process", "HttpChecker in process, hostile checks in flight"),
+                        ("checker", "checker process, hostile jobs among the good")):
+        part = h.get(name) or {}
+        if part:
+            alone, beside = _fmt(part.get("alone_checks_per_s")), _fmt(part.get("beside_zoo_checks_per_s"))
+            rows.append((f"  {label}", f"{alone} / {beside} (× {_fmt(part.get('vs_alone'), 2)})"))
+
+
 def _pipeline_rows(p: dict[str, Any], add: Any, rows: list[tuple[str, str]]) -> None:
     f = p.get("fixed_load") or {}
     rows.append((f"PIPELINE at {_fmt(f.get('offered_per_s'), 0)} checks/s offered "
@@ -211,8 +224,8 @@ def table(report: dict[str, Any]) -> str:
                                 f"{machine.get('kernel')}, a system call ≈ {cpu.get('syscall_ns')} ns, a Python loop "
                                 f"step ≈ {cpu.get('python_loop_ns')} ns"))
 
-    for key, rows_of in (("checker", _checker_rows), ("pipeline", _pipeline_rows), ("api", _api_rows),
-                         ("failure_injection", _soak_rows)):
+    for key, rows_of in (("checker", _checker_rows), ("hostile", _hostile_rows), ("pipeline", _pipeline_rows),
+                         ("api", _api_rows), ("failure_injection", _soak_rows)):
         if report.get(key):
             rows_of(report[key], add, rows)
     rows.append(("TARGETS", ""))

@@ -1,10 +1,11 @@
 """`make bench` (`python -m bench`): one command, one machine, the real services as separate processes.
 
-Sections (all by default): checker (alone, vs blackbox_exporter and wrk), pipeline (poller → checker →
-ingest → Postgres at fixed loads, and the highest load sustained), api (latency of the monitor list and
-of ticks), soak (failure injection). Each figure is the median of several runs. Prints a table, writes a
-JSON report under .run/bench/, and prints that report's path last. `--quick` (`make bench QUICK=1`) runs
-shorter and fewer windows (about two minutes); the full run says how long it took.
+Sections (all by default): checker (alone, vs blackbox_exporter and wrk), hostile (the checker beside a zoo
+of hostile targets, against itself alone), pipeline (poller → checker → ingest → Postgres at fixed loads,
+and the highest load sustained), api (latency of the monitor list and of ticks), soak (failure injection).
+Each figure is the median of several runs. Prints a table, writes a JSON report under .run/bench/, and
+prints that report's path last. `--quick` (`make bench QUICK=1`) runs shorter and fewer windows (about two
+minutes, without hostile and soak); the full run says how long it took.
 
 Postgres and Valkey are the bench's own (never the machine's shared servers); the target is a fast local
 HTTP server answering on 1,012 loopback addresses (127.0.0-3.x), so that per-host rate limits do not
@@ -29,12 +30,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import api, checker, pipeline, report, soak
+from bench import api, checker, hostile, pipeline, report, soak
 from bench.servers import BenchPostgres, BenchRedis
 from bench.target import TargetFarm
 from uptick_devstack.infra import ROOT, free_port
 
-SECTIONS = ("checker", "pipeline", "api", "soak")
+SECTIONS = ("checker", "hostile", "pipeline", "api", "soak")
+NOT_IN_QUICK = ("hostile", "soak")  # run with --sections
 # The plan's guesses (this 2-core machine, 2026-11-28): the checker alone, and the load the pipeline sustains.
 CHECKER_GUESS_PER_S, PIPELINE_GUESS_PER_S = 4000.0, 3500.0
 
@@ -136,6 +138,8 @@ def plan(ctx: Context) -> dict[str, Any]:
     parts: dict[str, float] = {"start, stop": 5}
     if "checker" in ctx.sections:
         parts["checker"] = checker.planned_seconds(ctx.quick, CHECKER_GUESS_PER_S)
+    if "hostile" in ctx.sections:
+        parts["hostile"] = hostile.planned_seconds(ctx.quick, CHECKER_GUESS_PER_S)
     if "pipeline" in ctx.sections:
         parts["pipeline"] = pipeline.planned_seconds(ctx.quick, ctx.pipeline_load, PIPELINE_GUESS_PER_S)
     elif "api" in ctx.sections:
@@ -184,7 +188,7 @@ async def bench(ctx: Context) -> dict[str, Any]:
     result: dict[str, Any] = {"meta": _meta(ctx)}
     result["meta"]["plan"] = plan(ctx)
     ctx.say(_plan_line(ctx, result["meta"]["plan"]))
-    if {"checker", "pipeline", "api"} & set(ctx.sections):
+    if {"checker", "hostile", "pipeline", "api"} & set(ctx.sections):
         await _measure(ctx, result)
     if "soak" in ctx.sections:  # on servers of its own, once the bench's are stopped
         with ctx.timed("failure injection"):
@@ -206,6 +210,9 @@ async def _measure(ctx: Context, result: dict[str, Any]) -> None:
             with ctx.timed("checker"):
                 await _section(ctx, "checker", result, checker.run(ctx))
             ctx.checker_alone_per_s = result["checker"].get("checks_per_s")
+        if "hostile" in ctx.sections:
+            with ctx.timed("hostile"):
+                await _section(ctx, "hostile", result, hostile.run(ctx))
         if {"pipeline", "api"} & set(ctx.sections):
             with ctx.timed("pipeline: start postgres"):
                 await asyncio.to_thread(ctx.postgres.start)
@@ -243,13 +250,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="about two minutes: shorter, fewer windows")
     parser.add_argument("--sections", help=f"comma-separated, of {', '.join(SECTIONS)} (default: all; QUICK: all"
-                        " but soak, whose short form `make test` runs)")
+                        " but hostile and soak, whose short forms `make test` runs)")
     parser.add_argument("--pipeline-load", type=float, default=3300, help="the fixed offered load (checks/s)")
     parser.add_argument("--checkers", type=int, default=2, help="checker processes in the pipeline's region")
     parser.add_argument("--soak-seconds", type=int, default=600, help="faults injected for this long (full run)")
     parser.add_argument("--out", type=Path, default=ROOT / ".run" / "bench")
     args = parser.parse_args()
-    default = [s for s in SECTIONS if not (args.quick and s == "soak")]
+    default = [s for s in SECTIONS if not (args.quick and s in NOT_IN_QUICK)]
     sections = tuple(s.strip() for s in (args.sections or ",".join(default)).split(",") if s.strip())
     unknown = set(sections) - set(SECTIONS)
     if unknown:

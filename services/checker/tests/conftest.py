@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import datetime
 import ipaddress
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 
 import pytest
 from aiohttp import web
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from uptick_checker.http_check import HttpChecker
 from uptick_common.netguard import parse_networks
@@ -113,25 +108,9 @@ async def open_checker() -> AsyncIterator[Callable[..., Awaitable[HttpChecker]]]
 @pytest.fixture(scope="session")
 def self_signed_tls(tmp_path_factory: pytest.TempPathFactory) -> ssl.SSLContext:
     """A server TLS context whose certificate (for 127.0.0.1) nobody trusts."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
-        .sign(key, hashes.SHA256())
-    )
-    folder: Path = tmp_path_factory.mktemp("tls")
-    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (folder / "key.pem").write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                          serialization.NoEncryption())
-    )
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
-    return context
+    authority = CertAuthority(tmp_path_factory.mktemp("tls"))
+    return authority.server_context(valid_days=1, self_signed=True,
+                                    names=(x509.IPAddress(ipaddress.ip_address("127.0.0.1")),))
 
 
 @pytest.fixture(scope="module")

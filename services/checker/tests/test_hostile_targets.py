@@ -17,8 +17,7 @@ from uptick_checker.http_check import HttpChecker, Outcome
 from uptick_checker.reasons import describe
 from uptick_checker.wire import MAX_INTERIM
 from uptick_common.netguard import parse_networks
-
-from .zoo import Zoo
+from uptick_devstack.zoo import Zoo
 
 TIMEOUT_S = 2.0  # the monitor's timeout for the targets that never finish
 TIMED_OUT = f"timeout after {TIMEOUT_S:g}s"
@@ -70,7 +69,7 @@ async def zoo(tmp_path) -> AsyncIterator[Zoo]:
 async def checker(zoo: Zoo) -> AsyncIterator[HttpChecker]:
     """A checker as in production, but trusting the zoo's CA (and allowed to reach loopback)."""
     opened = await HttpChecker.open(allowed_networks=parse_networks("127.0.0.0/8"),
-                                    ssl_context=zoo.tls.client_context())
+                                    ssl_context=zoo.tls.trust())
     yield opened
     await opened.close()
 

@@ -16,10 +16,10 @@ from uptick_checker.worker import Checker
 from uptick_common.netguard import parse_networks
 from uptick_common.redis import connect_redis
 from uptick_common.streams import RESULTS_STREAM, CheckResult
+from uptick_devstack.zoo import Zoo
 
 from .test_hostile_targets import EXPECTED, TIMED_OUT
 from .test_worker import add_jobs, make_job, pending, settings
-from .zoo import Zoo
 
 COPIES = 4  # jobs per hostile target
 TIMEOUT_S = 8.0  # long enough that the good job surely comes and goes while the slow ones hang
@@ -56,7 +56,7 @@ async def test_the_zoo_through_the_worker(redis_url: str, client: aioredis.Redis
     # all on 127.0.0.1: no host rate limit here (test_ratelimit.py has its own)
     config = settings(redis_url, host_rate_per_second=0)
     http = await HttpChecker.open(allowed_networks=parse_networks("127.0.0.0/8"),
-                                  ssl_context=zoo.tls.client_context())
+                                  ssl_context=zoo.tls.trust())
     worker = Checker(config, await connect_redis(redis_url), http)
     await add_jobs(client, *jobs.values())
     task = asyncio.create_task(worker.run())

@@ -1,4 +1,4 @@
-"""Certificates made for a test: a CA the checker is told to trust, and the leaves its servers present."""
+"""Certificates made for tests and the bench: a CA the checker is told to trust, and the leaves its servers present."""
 
 from __future__ import annotations
 

@@ -1,31 +1,27 @@
 """A zoo of hostile targets on 127.0.0.1: every way a server can misbehave that a checker must survive.
 
 `await Zoo().start()` runs one small asyncio server per behaviour and `zoo.urls[name]` is the URL that
-shows it. Used by the tests (test_hostile_targets.py, test_worker_hostile.py) and by the throughput
-benchmark (`bench/throughput.py --zoo`), so it needs only asyncio and `cryptography`, not pytest.
-TLS servers present certificates issued by a CA made here (`zoo.tls.ca_pem`): a client that trusts it
-sees only the fault each server was made with.
+shows it. Used by the checker's tests (test_hostile_targets.py, test_worker_hostile.py) and by the bench
+(`python -m bench --sections hostile`), so it needs only asyncio and `cryptography`, not pytest.
+TLS servers present certificates issued by a CA made here (`zoo.tls`, a `CertAuthority`): a client that
+trusts it (`zoo.tls.trust()`) sees only the fault each server was made with.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime
 import gzip
-import ipaddress
 import socket
 import ssl
 import struct
 import tempfile
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+
+from uptick_devstack.certs import CertAuthority
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
@@ -51,22 +47,22 @@ async def silent(reader: asyncio.StreamReader, _: asyncio.StreamWriter) -> None:
     await reader.read()  # accepts, reads, never answers
 
 
-async def slow_headers(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    await _request(reader)
-    writer.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
-    while True:  # a header that never ends, a byte at a time
-        writer.write(b"z")
-        await writer.drain()
-        await asyncio.sleep(0.2)
+def _trickle(head: bytes, byte: bytes, every_s: float) -> Handler:
+    """A server that writes `head`, then `byte` every `every_s` seconds, forever."""
+
+    async def trickle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await _request(reader)
+        writer.write(head)
+        while True:
+            writer.write(byte)
+            await writer.drain()
+            await asyncio.sleep(every_s)
+
+    return trickle
 
 
-async def slow_body(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    await _request(reader)
-    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
-    while True:  # a byte a second
-        writer.write(b"x")
-        await writer.drain()
-        await asyncio.sleep(1)
+slow_headers = _trickle(b"HTTP/1.1 200 OK\r\nX-Slow: ", b"z", 0.2)  # a header that never ends
+slow_body = _trickle(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n", b"x", 1)  # a byte a second
 
 
 async def endless_body(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -146,28 +142,21 @@ def _abort(writer: asyncio.StreamWriter) -> None:
     writer.transport.abort()
 
 
-async def garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    await _request(reader)
-    writer.write(b"220 smtp.example ESMTP ready, not HTTP\r\n\r\n")
-    await writer.drain()
+def _reply(raw: bytes) -> Handler:
+    """A server that reads the request, writes these bytes and hangs up."""
+
+    async def reply(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await _request(reader)
+        writer.write(raw)
+        await writer.drain()
+
+    return reply
 
 
-async def close_mid_headers(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    await _request(reader)
-    writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: te")
-    await writer.drain()
-
-
-async def close_mid_body(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    await _request(reader)
-    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nonly ten b")
-    await writer.drain()
-
-
-async def bad_chunks(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    await _request(reader)
-    writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz-not-a-size\r\nhello\r\n0\r\n\r\n")
-    await writer.drain()
+garbage = _reply(b"220 smtp.example ESMTP ready, not HTTP\r\n\r\n")
+close_mid_headers = _reply(b"HTTP/1.1 200 OK\r\nContent-Type: te")
+close_mid_body = _reply(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nonly ten b")
+bad_chunks = _reply(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz-not-a-size\r\nhello\r\n0\r\n\r\n")
 
 
 async def endless_headers(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -229,71 +218,21 @@ PLAIN: dict[str, Handler] = {
 }
 
 
-@dataclass
-class ZooTLS:
-    """A CA and the certificates its servers present: good, expired, for another host, self-signed."""
-
-    folder: Path
-    ca_pem: Path = field(init=False)
-    contexts: dict[str, ssl.SSLContext] = field(init=False, default_factory=dict)
-
-    def __post_init__(self) -> None:
-        now = datetime.datetime.now(datetime.UTC)
-        day = datetime.timedelta(days=1)
-        ca_key = ec.generate_private_key(ec.SECP256R1())
-        ca_name = _name("Uptick zoo CA")
-        ca = (
-            _builder(ca_name, ca_name, ca_key, now - day, now + 30 * day)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
-            .sign(ca_key, hashes.SHA256())
-        )
-        self.ca_pem = self.folder / "zoo-ca.pem"
-        self.ca_pem.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-        local = [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
-        leaves = {  # name: (subject alternative names, valid from, valid until, issued by the CA)
-            "tls_good": (local, now - day, now + day, True),
-            "tls_expired": (local, now - 30 * day, now - day, True),
-            "tls_wrong_host": ([x509.DNSName("other.example")], now - day, now + day, True),
-            "tls_self_signed": (local, now - day, now + day, False),
-        }
-        for name, (alt_names, start, end, by_ca) in leaves.items():
-            key = ec.generate_private_key(ec.SECP256R1())
-            subject = _name(name)
-            cert = (
-                _builder(subject, ca_name if by_ca else subject, key, start, end)
-                .add_extension(x509.SubjectAlternativeName(alt_names), critical=False)
-                .sign(ca_key if by_ca else key, hashes.SHA256())
-            )
-            cert_file, key_file = self.folder / f"{name}.pem", self.folder / f"{name}.key"
-            cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-            key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                   serialization.NoEncryption()))
-            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-            context.load_cert_chain(cert_file, key_file)
-            self.contexts[name] = context
-
-    def client_context(self) -> ssl.SSLContext:
-        """What a checker that trusts the zoo's CA (and nothing else) uses."""
-        return ssl.create_default_context(cafile=str(self.ca_pem))
-
-
-def _name(common_name: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-
-
-def _builder(subject: x509.Name, issuer: x509.Name, key: ec.EllipticCurvePrivateKey,
-             start: datetime.datetime, end: datetime.datetime) -> x509.CertificateBuilder:
-    return (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(start).not_valid_after(end))
-
-
 class Zoo:
     """Every hostile server at once, on 127.0.0.1. `urls[name]`; `accepted[name]` counts connections."""
 
     def __init__(self, tls_folder: Path | None = None) -> None:
-        self._tmp = None if tls_folder else tempfile.TemporaryDirectory(prefix="uptick-zoo-")
-        self.tls = ZooTLS(tls_folder or Path(self._tmp.name))  # type: ignore[union-attr]
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        if tls_folder is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="uptick-zoo-")
+            tls_folder = Path(self._tmp.name)
+        self.tls = CertAuthority(tls_folder)
+        self.tls_contexts = {  # the certificates its TLS servers present: good, expired, another host's, self-signed
+            "tls_good": self.tls.server_context(valid_days=1),
+            "tls_expired": self.tls.server_context(valid_days=-1),
+            "tls_wrong_host": self.tls.server_context(valid_days=1, names=(x509.DNSName("other.example"),)),
+            "tls_self_signed": self.tls.server_context(valid_days=1, self_signed=True),
+        }
         self.urls: dict[str, str] = {}
         self.accepted: dict[str, int] = {}
         self._servers: list[asyncio.Server] = []
@@ -305,13 +244,13 @@ class Zoo:
         for name, handler in PLAIN.items():
             port = await self._serve(name, handler)
             self.urls[name] = f"http://127.0.0.1:{port}/"
-        for name, context in self.tls.contexts.items():
+        for name, context in self.tls_contexts.items():
             port = await self._serve(name, ok, context)
             self.urls[name] = f"https://127.0.0.1:{port}/"
         self.urls["tls_silent"] = f"https://127.0.0.1:{await self._serve('tls_silent', silent)}/"  # no handshake
         port = await self._serve("tls_to_plain_http", plain_http_only)
         self.urls["tls_to_plain_http"] = f"https://127.0.0.1:{port}/"
-        port = await self._serve("plain_http_to_tls", ok, self.tls.contexts["tls_good"])
+        port = await self._serve("plain_http_to_tls", ok, self.tls_contexts["tls_good"])
         self.urls["plain_http_to_tls"] = f"http://127.0.0.1:{port}/"
         self.urls["refused"] = f"http://127.0.0.1:{_unused_port()}/"
         self.urls["dns_failure"] = f"http://{UNRESOLVABLE_HOST}/"
