@@ -28,7 +28,7 @@ RECOMMENDED_LABELS = {
 }
 SELECTOR_LABELS = {"app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/component"}
 HTTP_SERVICES = ("auth", "monitors")
-WORKERS = ("poller", "ingest")
+WORKERS = ("poller", "ingest", "notifier")
 PRIVATE_NETWORKS = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10", "127.0.0.0/8")
 
 
@@ -437,6 +437,10 @@ def test_connection_strings_come_from_secrets(helm):
     assert config["UPTICK_ENV"] == "production" and config["UPTICK_LOG_FORMAT"] == "json"
     for doc in helm.of_kind(docs, "Deployment"):
         env = helm.env_of(doc["spec"]["template"]["spec"]["containers"][0])
+        if doc["metadata"]["name"] == "uptick-notifier":  # Postgres only: it works the outbox table
+            assert "UPTICK_REDIS_URL" not in env
+            assert env["UPTICK_DATABASE_URL"] == {"secretKeyRef": {"name": "uptick", "key": "UPTICK_DATABASE_URL"}}
+            continue
         assert env["UPTICK_REDIS_URL"] == {"secretKeyRef": {"name": "uptick", "key": "UPTICK_REDIS_URL"}}
     # existingSecret wins, with its own key.
     docs = helm.render(
@@ -575,11 +579,12 @@ def test_services_reach_only_postgres_redis_and_dns(helm):
     for component in (*HTTP_SERVICES, *WORKERS):
         spec = policies[f"uptick-{component}"]["spec"]
         assert spec["policyTypes"] == ["Ingress", "Egress"]
-        ports = sorted(p["port"] for rule in spec["egress"] for p in rule["ports"])
-        assert ports == [53, 53, 5432, 6379], component
+        ports = sorted(p["port"] for rule in spec["egress"] for p in rule.get("ports", []))
+        # The notifier: no Redis, and the receivers of notifications on the internet (as the checkers' targets).
+        assert ports == ([53, 53, 5432] if component == "notifier" else [53, 53, 5432, 6379]), component
         ingress_ports = {p["port"] for rule in spec["ingress"] for p in rule["ports"]}
         assert ingress_ports == ({8000} if component in HTTP_SERVICES else {9000}), component
-        database = [r["to"] for r in spec["egress"] if r["ports"][0]["port"] == 5432]
+        database = [r["to"] for r in spec["egress"] if "ports" in r and r["ports"][0]["port"] == 5432]
         assert database == [[{"ipBlock": {"cidr": "10.20.0.5/32"}}]], component
     # With the in-chart servers, egress goes to their pods only.
     policies = helm.by_name(helm.render("dev"), "NetworkPolicy")
@@ -594,7 +599,8 @@ def test_monitoring_objects_behind_their_switches(helm):
     assert not {d["kind"] for d in helm.render("default")} & {"ServiceMonitor", "PrometheusRule"}
     docs = helm.render("three-regions")
     monitors = helm.by_name(docs, "ServiceMonitor")
-    assert sorted(monitors) == ["uptick-auth", "uptick-checker", "uptick-ingest", "uptick-monitors", "uptick-poller"]
+    assert sorted(monitors) == ["uptick-auth", "uptick-checker", "uptick-ingest", "uptick-monitors", "uptick-notifier",
+                               "uptick-poller"]
     assert monitors["uptick-auth"]["metadata"]["labels"]["release"] == "kube-prometheus-stack"
     off = helm.render("three-regions", "--set", "metrics.enabled=false")
     assert not {d["kind"] for d in off} & {"ServiceMonitor", "PrometheusRule"}

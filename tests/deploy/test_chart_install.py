@@ -260,8 +260,9 @@ def test_egress_is_never_open_to_every_address(helm, policy_set):
             for peer in rule["to"]:
                 block = peer.get("ipBlock")
                 if block and ipaddress.ip_network(block["cidr"]) in everywhere:
-                    # Only the checkers' internet rule, and never with the private networks in it.
-                    assert name == "uptick-checker" and "ports" not in rule, f"{name}: {rule}"
+                    # Only the internet rule of the checkers and of the notifier (their targets and receivers),
+                    # and never with the private networks in it.
+                    assert name in ("uptick-checker", "uptick-notifier") and "ports" not in rule, f"{name}: {rule}"
                     assert {"169.254.0.0/16", "fe80::/10"} & set(block["except"]), f"{name}: {block}"
 
 

@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "charts" / "uptick"
-COMPONENTS = ("auth", "monitors", "poller", "ingest", "checker")
+COMPONENTS = ("auth", "monitors", "poller", "ingest", "notifier", "checker")
 DIGEST = "sha256:" + "ab" * 32
 
 Doc = dict[str, Any]
@@ -221,5 +221,5 @@ def test_every_component_takes_the_same_keys(yaml_module, component):
               "readinessProbe", "preStopSleepSeconds", "terminationGracePeriodSeconds"}
     assert common <= set(values[component]), common - set(values[component])
     schema = json.loads((CHART / "values.schema.json").read_text())
-    if component in ("auth", "monitors", "ingest"):  # one schema for the components without extras
+    if component in ("auth", "monitors", "ingest", "notifier"):  # one schema for the components without extras
         assert schema["properties"][component] == {"$ref": "#/definitions/component"}

@@ -57,7 +57,7 @@ def test_kind_config(yaml_module):
 def test_tiltfile_builds_every_image_and_deploys_the_dev_values():
     text = (ROOT / "Tiltfile").read_text()
     ast.parse(text)  # Starlark is Python's syntax
-    for service in ("auth", "monitors", "poller", "checker", "ingest"):
+    for service in ("auth", "monitors", "poller", "checker", "ingest", "notifier"):
         assert f"'{service}'" in text
     assert "charts/uptick/examples/dev.yaml" in text
     assert "live_update" in text and "labels" in text

@@ -632,3 +632,24 @@ spec:
         {{- toYaml . | nindent 8 }}
       {{- end }}
 {{- end -}}
+
+{{/* Egress to the internet (checker.egress: any public address, on any port), plus the comma-separated CIDRs
+of `allowed`: (dict "root" $ "allowed" "10.1.0.0/16"). What the checkers and the notifier may reach. */}}
+{{- define "uptick.netpol.internet" -}}
+{{- $blocks := list }}
+{{- range $cidr := .root.Values.checker.egress.cidrs }}
+{{- $v6 := contains ":" $cidr }}
+{{- $except := list }}
+{{- range $.root.Values.checker.egress.except }}{{ if eq (contains ":" .) $v6 }}{{ $except = append $except . }}{{ end }}{{ end }}
+{{- $block := dict "cidr" $cidr }}
+{{- if $except }}{{ $_ := set $block "except" $except }}{{ end }}
+{{- $blocks = append $blocks (dict "ipBlock" $block) }}
+{{- end }}
+{{- range splitList "," (.allowed | default "") }}
+{{- if trim . }}{{ $blocks = append $blocks (dict "ipBlock" (dict "cidr" (trim .))) }}{{ end }}
+{{- end }}
+{{- if $blocks }}
+- to:
+{{ toYaml $blocks | indent 4 }}
+{{- end }}
+{{- end -}}
