@@ -111,3 +111,24 @@ async def test_an_escalated_incidents_resolution_is_told_to_the_escalation_chann
     await both(engine, monitor, 30, "up")
     resolved = [r["channel_id"] for r in await outbox(engine) if r["kind"] == "resolved"]
     assert sorted(resolved) == sorted([usual, boss])
+
+
+async def test_a_child_down_while_its_parent_is_down_is_recorded_under_it_and_alerts_nothing(engine):
+    user = await add_user(engine, "a@example.com")
+    host = await add_monitor(engine, user, "http://127.0.0.1:1/host")
+    app = await add_monitor(engine, user, "http://127.0.0.1:1/app")
+    other = await add_monitor(engine, user, "http://127.0.0.1:1/other")
+    await add_channel(engine, user, "webhook", {"url": "http://127.0.0.1:9/hook"})
+    async with engine.begin() as conn:
+        await conn.execute(text("UPDATE monitors SET depends_on = :h WHERE id IN (:a, :o)"),
+                           {"h": host, "a": app, "o": other})
+    await both(engine, host, 0, "down")
+    await both(engine, app, 10, "down")
+    [parent] = await rows(engine, "SELECT * FROM incidents WHERE monitor_id = :m", m=host)
+    [child] = await rows(engine, "SELECT * FROM incidents WHERE monitor_id = :m", m=app)
+    assert child["parent_incident_id"] == parent["id"] and child["ack_token"] is None
+    await both(engine, app, 20, "up")
+    await both(engine, host, 30, "up")
+    await both(engine, other, 40, "down")  # the parent is up again: this one alerts as usual
+    sent = [(r["payload"]["monitor_id"], r["payload"]["event"]) for r in await outbox(engine)]
+    assert sent == [(host, "down"), (host, "resolved"), (other, "down")]

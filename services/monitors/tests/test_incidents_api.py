@@ -88,3 +88,21 @@ async def test_the_acknowledge_link_shows_a_button_then_acknowledges_once(api, m
                                     "body": "through the link in a notification"}
     assert (await api.post("/api/ack/tok-123456")).status_code == 404  # once
     assert (await api.post("/api/ack/guessed")).status_code == 404
+
+
+async def test_a_monitor_depends_on_another_of_its_organization_without_a_cycle(api, make_user) -> None:
+    me, them = await make_user("a@example.com"), await make_user("b@example.com")
+    host, app = await monitor_of(api, me, "host"), await monitor_of(api, me, "app")
+    theirs = await monitor_of(api, them, "theirs")
+    made = await api.patch(f"/api/monitors/{app}", headers=me, json={"depends_on": host})
+    assert made.status_code == 200 and made.json()["depends_on"] == host
+    for body, why in (({"depends_on": app}, "cannot depend on itself"),
+                      ({"depends_on": theirs}, f"no monitor {theirs} in this organization")):
+        answer = await api.patch(f"/api/monitors/{app}", headers=me, json=body)
+        assert answer.status_code == 422 and why in answer.text
+    cycle = await api.patch(f"/api/monitors/{host}", headers=me, json={"depends_on": app})
+    assert cycle.status_code == 422 and "nor on one that depends on it" in cycle.text
+    created = await api.post("/api/monitors", headers=me, json={"url": "https://db.example/", "depends_on": host})
+    assert created.status_code == 201 and created.json()["depends_on"] == host
+    assert (await api.delete(f"/api/monitors/{host}", headers=me)).status_code == 204
+    assert (await api.get(f"/api/monitors/{app}", headers=me)).json()["depends_on"] is None

@@ -3,6 +3,8 @@
 - Confirmed `down` opens an incident (the cause, the regions that saw it, the first failing check) and
   writes one outbox row per channel of the monitor (its `channel_ids`, else the organization's defaults).
 - Confirmed `up` resolves it, with one `resolved` row per channel.
+- Dependencies: a monitor whose `depends_on` has an open incident opens its own under that one
+  (`parent_incident_id`) and alerts nothing, neither down nor resolved, nor reminders.
 - Flapping: down again within FLAP_WINDOW of resolving reopens the same incident and marks it; the mark is
   told once (`flapping`), later reopenings are not, and the resolution of a flapping incident is held back
   for FLAP_WINDOW (cancelled if it goes down again meanwhile), so a flapping monitor is a handful of
@@ -64,16 +66,21 @@ _HELD_RESOLUTIONS = text("""
     WHERE status = 'pending' AND due_at > now()
       AND incident_event_id IN (SELECT id FROM incident_events WHERE incident_id = :id AND kind = 'resolved')
 """)
+# The open incident of the monitor this one depends on, if any.
+_PARENT = text("""
+    SELECT i.id FROM monitors m JOIN incidents i ON i.monitor_id = m.depends_on AND i.resolved_at IS NULL
+    WHERE m.id = :monitor
+""")
 _OPEN = text("""
-    INSERT INTO incidents (org_id, monitor_id, started_at, opened_at, cause, regions, ack_token)
-    VALUES (:org, :monitor, :started, :opened, :cause, :regions, :token)
+    INSERT INTO incidents (org_id, monitor_id, started_at, opened_at, cause, regions, ack_token, parent_incident_id)
+    VALUES (:org, :monitor, :started, :opened, :cause, :regions, :token, :parent)
     ON CONFLICT (monitor_id) WHERE resolved_at IS NULL DO NOTHING
     RETURNING id
 """)
 _RESOLVE = text("""
     UPDATE incidents SET status = 'resolved', resolved_at = :at, ack_token = NULL
     WHERE monitor_id = :monitor AND resolved_at IS NULL
-    RETURNING id, flapping, started_at, cause, regions, escalated_at IS NOT NULL
+    RETURNING id, flapping, started_at, cause, regions, escalated_at IS NOT NULL, parent_incident_id IS NOT NULL
 """)
 _EVENT = text("INSERT INTO incident_events (incident_id, at, kind) VALUES (:id, :at, :kind) RETURNING id")
 async def record(conn: AsyncConnection, transitions: list[Transition]) -> None:
@@ -103,13 +110,15 @@ async def _down(conn: AsyncConnection, change: Transition, monitor: Any) -> None
             await _notify(conn, change, monitor, "flapping", incident_id, event, started, at)
         return
     started = state.failing_since or at
+    parent = await conn.scalar(_PARENT, {"monitor": change.monitor_id})
     incident_id = await conn.scalar(_OPEN, {"org": monitor.org_id, "monitor": change.monitor_id, "started": started,
                                             "opened": at, "cause": state.last_error, "regions": regions,
-                                            "token": secrets.token_urlsafe(24)})
+                                            "token": None if parent else secrets.token_urlsafe(24), "parent": parent})
     if incident_id is None:  # already open
         return
     event = await conn.scalar(_EVENT, {"id": incident_id, "at": at, "kind": "opened"})
-    await _notify(conn, change, monitor, "down", incident_id, event, started, at)
+    if parent is None:  # under its parent's incident, it alerts nothing of its own
+        await _notify(conn, change, monitor, "down", incident_id, event, started, at)
 
 
 async def _up(conn: AsyncConnection, change: Transition, monitor: Any) -> None:
@@ -118,8 +127,10 @@ async def _up(conn: AsyncConnection, change: Transition, monitor: Any) -> None:
     resolved = (await conn.execute(_RESOLVE, {"monitor": change.monitor_id, "at": at})).first()
     if resolved is None:
         return
-    incident_id, flapping, started, cause, regions, escalated = resolved
+    incident_id, flapping, started, cause, regions, escalated, under_parent = resolved
     event = await conn.scalar(_EVENT, {"id": incident_id, "at": at, "kind": "resolved"})
+    if under_parent:  # never told down, so not told up either
+        return
     delay = FLAP_WINDOW if flapping else timedelta(0)
     await _notify(conn, change, monitor, "resolved", incident_id, event, started, at, cause=cause,
                   regions=list(regions), resolved_at=at, delay=delay, escalated=escalated)

@@ -26,6 +26,7 @@ ManagedBy = Annotated[str, Field(min_length=1, max_length=300, description="wher
                                  "Kubernetes resource): only requests with this X-Uptick-Managed-By change it")]
 ChannelIds = Annotated[list[Annotated[int, Field(ge=1, le=2**63 - 1)]], Field(max_length=50)]
 AlertDelay = Annotated[int, Field(ge=60, le=7 * 86_400)]
+MonitorId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 class _Strict(BaseModel):
@@ -58,6 +59,8 @@ class MonitorCreate(CheckSpec):
     escalate_after_seconds: AlertDelay | None = Field(
         default=None, description="an incident unacknowledged this long is told to escalation_channel_ids too")
     escalation_channel_ids: ChannelIds | None = None
+    depends_on: MonitorId | None = Field(
+        default=None, description="the monitor this one depends on: while that one is down, this one alerts nothing")
 
     @model_validator(mode="after")
     def _timeout_within_interval(self) -> MonitorCreate:
@@ -95,6 +98,7 @@ class _MonitorFields(_Strict):
     reminder_interval_seconds: AlertDelay | None = None  # null: no reminders
     escalate_after_seconds: AlertDelay | None = None  # null: no escalation
     escalation_channel_ids: ChannelIds | None = None
+    depends_on: MonitorId | None = None  # null: depends on none
 
 
 def _optional(field: FieldInfo) -> tuple[Any, Any]:
@@ -145,6 +149,7 @@ class MonitorOut(CheckSpec):
     reminder_interval_seconds: int | None
     escalate_after_seconds: int | None
     escalation_channel_ids: list[int] | None
+    depends_on: int | None
     heartbeat_url: str | None = Field(default=None, description="heartbeat monitors: where to ping (GET or POST; "
                                       "add /fail to report a failure)")
 

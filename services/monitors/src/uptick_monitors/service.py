@@ -66,6 +66,7 @@ _AS_THEY_ARE = (
     Monitor.recovery_period_seconds, MonitorStatus.last_latency_ms, MonitorStatus.last_checked_at,
     MonitorStatus.status_changed_at.label("status_since"), Monitor.managed_by, Monitor.channel_ids,
     Monitor.reminder_interval_seconds, Monitor.escalate_after_seconds, Monitor.escalation_channel_ids,
+    Monitor.depends_on,
 )
 _NAMES = tuple(column.key for column in _AS_THEY_ARE)
 _ANSWER_COLUMNS = (
@@ -178,7 +179,9 @@ def _check_regions(regions: Sequence[str], known: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(regions))  # without repeats, in the given order
 
 
-ALERT_FIELDS = ("channel_ids", "reminder_interval_seconds", "escalate_after_seconds", "escalation_channel_ids")
+ALERT_FIELDS = ("channel_ids", "reminder_interval_seconds", "escalate_after_seconds", "escalation_channel_ids",
+                "depends_on")
+MAX_DEPENDENCY_DEPTH = 10
 
 
 async def _check_channels(session: AsyncSession, org_id: int, values: dict[str, Any]) -> None:
@@ -191,6 +194,20 @@ async def _check_channels(session: AsyncSession, org_id: int, values: dict[str, 
             if unknown := [i for i in ids if i not in known]:
                 raise Invalid(f"{field}: no channel {', '.join(map(str, unknown))} in this organization")
             values[field] = list(dict.fromkeys(ids))
+
+
+async def _check_depends_on(session: AsyncSession, org_id: int, monitor_id: int | None, parent: int | None) -> None:
+    """A monitor of the same organization, not this one, and not depending on this one (however far up)."""
+    seen: set[int] = set()
+    while parent is not None:
+        if parent == monitor_id or parent in seen or len(seen) >= MAX_DEPENDENCY_DEPTH:
+            raise Invalid("depends_on: a monitor cannot depend on itself, nor on one that depends on it")
+        seen.add(parent)
+        row = (await session.execute(select(Monitor.depends_on).where(Monitor.id == parent,
+                                                                      Monitor.org_id == org_id))).first()
+        if row is None:
+            raise Invalid(f"depends_on: no monitor {parent} in this organization")
+        parent = row[0]
 
 
 def _check_quorum(quorum: int | None, regions: Sequence[str]) -> None:
@@ -209,6 +226,7 @@ async def create(
     _check_quorum(data.quorum, regions)
     alerting = data.model_dump(include=set(ALERT_FIELDS))
     await _check_channels(session, actor.org_id, alerting)
+    await _check_depends_on(session, actor.org_id, None, data.depends_on)
     monitor = Monitor(**alerting, heartbeat_token=token, org_id=actor.org_id, user_id=actor.user_id,
         name=data.name or _default_name(data), url=data.url, interval_seconds=data.interval_seconds,
         timeout_seconds=data.timeout_seconds, regions=regions, paused=data.paused, quorum=data.quorum,
@@ -248,6 +266,8 @@ async def update(
             raise Invalid(f"{field} cannot be null")
     _check_quorum(changes.get("quorum", monitor.quorum), changes.get("regions", monitor.regions))
     await _check_channels(session, monitor.org_id, changes)
+    if changes.get("depends_on") is not None:
+        await _check_depends_on(session, monitor.org_id, monitor.id, changes["depends_on"])
     try:
         check_timeout(changes.get("timeout_seconds", monitor.timeout_seconds),
                       changes.get("interval_seconds", monitor.interval_seconds))

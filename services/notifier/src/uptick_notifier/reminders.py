@@ -22,7 +22,8 @@ from uptick_common.channels.notification import Notification
 _DUE_REMINDERS = text("""
     WITH due AS (
         SELECT i.id FROM incidents i JOIN monitors m ON m.id = i.monitor_id
-        WHERE i.resolved_at IS NULL AND i.acknowledged_at IS NULL AND m.reminder_interval_seconds IS NOT NULL
+        WHERE i.resolved_at IS NULL AND i.acknowledged_at IS NULL AND i.parent_incident_id IS NULL
+          AND m.reminder_interval_seconds IS NOT NULL
           AND coalesce(i.reminded_at, i.opened_at) + m.reminder_interval_seconds * interval '1 second' <= now()
         ORDER BY i.id LIMIT :limit FOR UPDATE OF i SKIP LOCKED)
     UPDATE incidents i SET reminded_at = now() FROM due, monitors m WHERE i.id = due.id AND m.id = i.monitor_id
@@ -31,7 +32,8 @@ _DUE_REMINDERS = text("""
 _DUE_ESCALATIONS = text("""
     WITH due AS (
         SELECT i.id FROM incidents i JOIN monitors m ON m.id = i.monitor_id
-        WHERE i.resolved_at IS NULL AND i.acknowledged_at IS NULL AND i.escalated_at IS NULL
+        WHERE i.resolved_at IS NULL AND i.acknowledged_at IS NULL AND i.parent_incident_id IS NULL
+          AND i.escalated_at IS NULL
           AND m.escalate_after_seconds IS NOT NULL
           AND i.opened_at + m.escalate_after_seconds * interval '1 second' <= now()
         ORDER BY i.id LIMIT :limit FOR UPDATE OF i SKIP LOCKED)

@@ -185,6 +185,8 @@ class Monitor(Base):
     reminder_interval_seconds: Mapped[int | None] = mapped_column(Integer)
     escalate_after_seconds: Mapped[int | None] = mapped_column(Integer)
     escalation_channel_ids: Mapped[list[int] | None] = mapped_column(ARRAY(BigInteger))
+    # The monitor it depends on (its host, its gateway): while that one is down, this one's incidents alert nothing.
+    depends_on: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("monitors.id", ondelete="SET NULL"))
     # Written by the poller only. A new or resumed monitor is due at once (server default now()).
     next_due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
@@ -283,6 +285,8 @@ class Incident(Base):
     escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The secret of the acknowledge link in its notifications; cleared once used (or resolved).
     ack_token: Mapped[str | None] = mapped_column(Text)
+    # Opened while the monitor it depends on had this incident open: recorded under it, alerting nothing.
+    parent_incident_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("incidents.id", ondelete="SET NULL"))
 
     __table_args__ = (
         Index("ix_incidents_org_id_id", "org_id", "id"),

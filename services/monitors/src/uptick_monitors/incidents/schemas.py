@@ -33,6 +33,7 @@ class IncidentOut(BaseModel):
     duration_seconds: int  # so far, while it is not resolved
     flapping: bool  # went down again soon after resolving: reopened, not a new incident
     reopened: int
+    parent_incident_id: int | None  # opened while the monitor it depends on was down: it alerted nothing
 
 
 class IncidentDetail(IncidentOut):

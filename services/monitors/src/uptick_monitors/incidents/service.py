@@ -29,7 +29,7 @@ def _out(incident: Incident, monitor_name: str, now: datetime) -> dict[str, Any]
         regions=list(incident.regions), acknowledged_at=incident.acknowledged_at,
         acknowledged_by=incident.acknowledged_by, resolved_at=incident.resolved_at,
         duration_seconds=max(0, int((end - incident.started_at).total_seconds())), flapping=incident.flapping,
-        reopened=incident.reopened,
+        reopened=incident.reopened, parent_incident_id=incident.parent_incident_id,
     )
 
 
