@@ -138,3 +138,13 @@ async def _config(engine, channel: int) -> dict:
 
 def _note(notifier: Notifier, row: outbox.Claimed) -> Notification:
     return notification(row, notifier.settings.public_url)
+
+
+async def test_the_outbox_age_says_how_long_the_oldest_due_notification_waited(engine, http_sink: HttpSink) -> None:
+    user = await add_user(engine, "a@example.com")
+    channel = await add_channel(engine, user, "webhook", {"url": http_sink.url()})
+    assert await outbox.age(engine) == 0
+    row = await queue(engine, channel)
+    async with engine.begin() as conn:
+        await conn.execute(text("UPDATE outbox SET due_at = now() - interval '42 seconds' WHERE id = :o"), {"o": row})
+    assert 42 <= await outbox.age(engine) < 60

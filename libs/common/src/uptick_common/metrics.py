@@ -60,6 +60,9 @@ NOTIFICATIONS = Counter(
     "uptick_notifications_total", "Notification attempts, by channel type and outcome (delivered, retrying, failed).",
     ["channel_type", "outcome"],
 )
+OUTBOX_AGE = Gauge(
+    "uptick_outbox_age_seconds", "How long the oldest notification that is due has waited to be delivered (0: none).",
+)
 NOTIFICATION_DURATION = Histogram(
     "uptick_notification_duration_seconds", "Time one notification attempt took.", ["channel_type"],
     buckets=_LATENCY_BUCKETS,

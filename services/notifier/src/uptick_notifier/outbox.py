@@ -29,6 +29,9 @@ _CLAIM = text("""
     RETURNING o.id, o.channel_id, o.attempts, coalesce(o.max_attempts, :max_attempts), o.payload, c.type, c.config,
         (SELECT ack_token FROM incidents WHERE id = (o.payload ->> 'incident_id')::bigint)
 """)
+_AGE = text("""
+    SELECT coalesce(extract(epoch FROM now() - min(due_at)), 0) FROM outbox WHERE status = 'pending' AND due_at <= now()
+""")
 _INTERRUPTED = text("""
     UPDATE delivery_attempts SET outcome = 'interrupted' WHERE outbox_id = :id AND outcome = 'sending'
 """)
@@ -72,6 +75,12 @@ async def claim(engine: AsyncEngine, *, limit: int, lease: float, max_attempts: 
             row.attempt_id = await conn.scalar(_ATTEMPT, {"id": row.id, "channel": row.channel_id,
                                                           "attempt": row.attempt})
     return claimed
+
+
+async def age(engine: AsyncEngine) -> float:
+    """Seconds the oldest due notification has waited (leases of attempts under way count as not due)."""
+    async with engine.connect() as conn:
+        return float(await conn.scalar(_AGE) or 0)
 
 
 def retry_delay(attempt: int, base: float, cap: float) -> float:

@@ -17,7 +17,7 @@ from uptick_common import channels
 from uptick_common.channels.base import Answer
 from uptick_common.channels.notification import Notification
 from uptick_common.db.engine import create_engine
-from uptick_common.metrics import NOTIFICATION_DURATION, NOTIFICATIONS
+from uptick_common.metrics import NOTIFICATION_DURATION, NOTIFICATIONS, OUTBOX_AGE
 from uptick_common.worker import Worker
 from uptick_notifier import outbox, reminders
 from uptick_notifier.outbound import Outbound
@@ -55,6 +55,7 @@ class Notifier(Worker[NotifierSettings]):
         if time.monotonic() >= self._next_reminders:
             self._next_reminders = time.monotonic() + self.settings.reminder_check_seconds
             await reminders.tell_due(self.engine)
+            OUTBOX_AGE.set(await outbox.age(self.engine))
         room = self.settings.concurrency - self.in_flight
         if room <= 0:
             await self.until_one_finishes()
