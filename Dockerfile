@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # The image of every Uptick service, one build per service. Build context: the repository root.
 #   docker build --build-arg SERVICE=auth -t uptick-auth .
-# SERVICE is one of services/*: auth, monitors, poller, checker, ingest.
+# SERVICE is one of services/*: auth, monitors, poller, checker, ingest, notifier, operator.
 # Runs as user 10001 with a read-only root filesystem. HTTP services (auth, monitors) serve on 8000
 # (/api…, /healthz, /readyz, /metrics); workers serve /healthz, /readyz and /metrics on 9000.
 # Every image also holds uptick-migrate (the shared library's script); the chart's migration Job runs

@@ -67,3 +67,8 @@ NOTIFICATION_DURATION = Histogram(
     "uptick_notification_duration_seconds", "Time one notification attempt took.", ["channel_type"],
     buckets=_LATENCY_BUCKETS,
 )
+OPERATOR_SYNCS = Counter(
+    "uptick_operator_syncs_total",
+    "Monitor resources the operator synced to Uptick, by action (create, update, delete, status) and outcome.",
+    ["action", "outcome"],
+)

@@ -1,0 +1,56 @@
+"""What the operator asks of Kubernetes besides kopf's own watching: its credentials, and Secret values."""
+
+from __future__ import annotations
+
+import base64
+import ssl
+from typing import Any
+
+import httpx
+import kopf
+
+from uptick_operator.spec import MissingSecret
+
+
+def login(api_url: str, **kwargs: Any) -> kopf.ConnectionInfo | None:
+    """A URL as it is (a local mock, tests); else the service account in a pod, else the kubeconfig."""
+    if api_url:
+        return kopf.ConnectionInfo(server=api_url)
+    return kopf.login_with_service_account(**kwargs) or kopf.login_with_kubeconfig(**kwargs)
+
+
+class Secrets:
+    """Reads one key of a Secret with the operator's credentials (RBAC: get secrets)."""
+
+    def __init__(self) -> None:
+        self._client: httpx.AsyncClient | None = None
+
+    def connect(self, info: kopf.ConnectionInfo) -> None:
+        verify: ssl.SSLContext | bool = not info.insecure
+        if info.ca_path or info.ca_data:
+            ca_data = info.ca_data.decode() if isinstance(info.ca_data, bytes) else info.ca_data
+            verify = ssl.create_default_context(cafile=info.ca_path, cadata=ca_data)
+        headers = {"Authorization": f"Bearer {info.token}"} if info.token else {}
+        self._client = httpx.AsyncClient(base_url=info.server, verify=verify, headers=headers, timeout=10)
+
+    async def read(self, namespace: str, name: str, key: str) -> str:
+        if self._client is None:
+            raise kopf.TemporaryError("not logged in to Kubernetes yet", delay=5)
+        try:
+            answer = await self._client.get(f"/api/v1/namespaces/{namespace}/secrets/{name}")
+        except httpx.HTTPError as exc:
+            raise kopf.TemporaryError(f"reading Secret {name}: {type(exc).__name__}", delay=10) from exc
+        if answer.status_code == 404:
+            raise MissingSecret(f"Secret {name} does not exist in namespace {namespace}")
+        if answer.status_code != 200:
+            raise kopf.TemporaryError(f"reading Secret {name}: {answer.status_code}", delay=30)
+        secret = answer.json()
+        if key in (secret.get("data") or {}):
+            return base64.b64decode(secret["data"][key]).decode()
+        if key in (secret.get("stringData") or {}):  # as a mock server keeps it; a real API server converts it
+            return str(secret["stringData"][key])
+        raise MissingSecret(f"Secret {name} has no key {key}")
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()

@@ -1,0 +1,202 @@
+"""The operator's own loop against kmock and Uptick: what a user who applies a Monitor sees, in both places."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[3]
+T = TypeVar("T")
+
+
+def example() -> dict[str, Any]:
+    """k8s/examples/monitor.yaml's Monitor, as a user applies it (with the UID the API server gives it)."""
+    _, monitor = yaml.safe_load_all((ROOT / "k8s" / "examples" / "monitor.yaml").read_text())
+    monitor["metadata"]["uid"] = str(uuid.uuid4())
+    return monitor
+
+
+async def eventually(check: Callable[[], Awaitable[T | None]], seconds: float = 15) -> T:
+    """The first truthy answer of `check`, polled for at most `seconds`."""
+    for _ in range(int(seconds / 0.1)):
+        answer = await check()
+        if answer:
+            return answer
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"not within {seconds}s")
+
+
+async def monitors_in_uptick(api, org) -> list[dict[str, Any]]:
+    answer = await api.get("/api/monitors", headers=org.owner)
+    assert answer.status_code == 200, answer.text
+    return answer.json()["items"]
+
+
+async def test_the_example_is_created_shown_and_removed(api, org, cluster, operators):
+    monitor = example()
+    await cluster.secret("default", "shop-health-token", {"token": "Bearer s3cret"})
+    await operators.start()
+    await cluster.apply(monitor)
+
+    async def synced() -> dict[str, Any] | None:
+        found = await cluster.get("default", "shop")
+        return found if found and found.get("status", {}).get("monitorId") else None
+
+    resource = await eventually(synced)
+    (created,) = await monitors_in_uptick(api, org)
+    assert resource["status"]["monitorId"] == created["id"]
+    assert created["managed_by"] == f"kubernetes:default/shop:{monitor['metadata']['uid']}"
+    assert created["url"] == "https://shop.example.com/healthz" and created["name"] == "Shop health"
+    assert created["interval_seconds"] == 60 and created["quorum"] == 2
+    assert created["headers"] == {"Authorization": "Bearer s3cret"}  # read from the Secret
+    assert [a["type"] for a in created["assertions"]] == ["json_path", "response_time"]
+    assert resource["status"]["state"] == "pending"
+    synced_condition = next(c for c in resource["status"]["conditions"] if c["type"] == "Synced")
+    assert synced_condition["status"] == "True"
+    assert FINALIZER in resource["metadata"]["finalizers"]
+
+    # Managed in Kubernetes: changed by hand in Uptick, it is a 409 that says where.
+    refused = await api.patch(f"/api/monitors/{created['id']}", headers=org.owner, json={"paused": True})
+    assert refused.status_code == 409 and "kubernetes:default/shop" in refused.json()["detail"]
+
+    # A change of the spec reaches Uptick; a field removed from it goes back to its default.
+    await cluster.patch_spec("default", "shop", {"intervalSeconds": 120, "quorum": None})
+
+    async def changed() -> dict[str, Any] | None:
+        (now,) = await monitors_in_uptick(api, org)
+        return now if now["interval_seconds"] == 120 else None
+
+    assert (await eventually(changed))["quorum"] is None
+
+    await cluster.delete("default", "shop")
+
+    async def gone() -> bool:
+        return await cluster.get("default", "shop") is None and not await monitors_in_uptick(api, org)
+
+    await eventually(gone)
+
+
+FINALIZER = "uptick.dev/monitor"
+
+
+async def synced_resource(cluster, namespace: str, name: str) -> dict[str, Any]:
+    async def synced() -> dict[str, Any] | None:
+        found = await cluster.get(namespace, name)
+        return found if found and found.get("status", {}).get("monitorId") else None
+
+    return await eventually(synced)
+
+
+def plain(name: str, namespace: str = "default", **spec: Any) -> dict[str, Any]:
+    return {"apiVersion": "uptick.dev/v1", "kind": "Monitor", "metadata": {
+        "name": name, "namespace": namespace, "uid": str(uuid.uuid4())},
+        "spec": {"type": "http", "url": f"https://{name}.example.com/", "intervalSeconds": 60, **spec}}
+
+
+async def test_a_restart_mid_way_makes_no_second_monitor(api, org, cluster, operators):
+    """The operator made the monitor, then stopped before it recorded the id in the resource: started again, it
+    finds the monitor by the resource's UID and adopts it. Restarted after that, it resumes with the same one."""
+    monitor = plain("blog")
+    uid = monitor["metadata"]["uid"]
+    made = await api.post("/api/monitors", headers=org.owner, json={
+        "url": "https://blog.example.com/", "interval_seconds": 60, "managed_by": f"kubernetes:default/blog:{uid}"})
+    assert made.status_code == 201, made.text
+    await cluster.apply(monitor)
+    await operators.start()
+    resource = await synced_resource(cluster, "default", "blog")
+    assert resource["status"]["monitorId"] == made.json()["id"]
+    await operators.stop()
+
+    await operators.start()
+    await cluster.patch_spec("default", "blog", {"intervalSeconds": 300})
+
+    async def changed() -> list[dict[str, Any]] | None:
+        items = await monitors_in_uptick(api, org)
+        return items if items[0]["interval_seconds"] == 300 else None
+
+    assert [m["id"] for m in await eventually(changed)] == [made.json()["id"]]
+
+
+async def test_a_spec_the_api_refuses_is_reported_in_the_status(api, org, cluster, operators):
+    await operators.start()
+    await cluster.apply(plain("mars", regions=["mars-north"]))
+
+    async def reported() -> dict[str, Any] | None:
+        found = await cluster.get("default", "mars")
+        conditions = {c["type"]: c for c in (found or {}).get("status", {}).get("conditions", [])}
+        return conditions.get("Synced")
+
+    synced = await eventually(reported)
+    assert synced["status"] == "False" and synced["reason"] == "Rejected"
+    assert "mars-north" in synced["message"]
+    assert await monitors_in_uptick(api, org) == []
+
+
+async def test_live_status_and_events_when_it_goes_down_and_recovers(api, org, cluster, operators, database_url):
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from uptick_common.db.engine import sqlalchemy_url
+
+    await operators.start()
+    await cluster.apply(plain("api"))
+    monitor_id = (await synced_resource(cluster, "default", "api"))["status"]["monitorId"]
+    engine = create_async_engine(sqlalchemy_url(database_url))
+
+    async def ingested(state: str, latency: int | None, error: str | None) -> None:
+        """The monitor's summary as ingest writes it after a check."""
+        async with engine.begin() as conn:
+            await conn.execute(text(
+                "INSERT INTO monitor_status (monitor_id, status, last_latency_ms, last_checked_at, last_error,"
+                " status_changed_at) VALUES (:id, :s, :l, now(), :e, now()) ON CONFLICT (monitor_id) DO UPDATE"
+                " SET status = :s, last_latency_ms = :l, last_checked_at = now(), last_error = :e"),
+                {"id": monitor_id, "s": state, "l": latency, "e": error})
+
+    async def status_is(state: str) -> dict[str, Any] | None:
+        status = (await cluster.get("default", "api") or {}).get("status", {})
+        return status if status.get("state") == state else None
+
+    try:
+        await ingested("up", 87, None)
+        status = await eventually(lambda: status_is("up"))
+        assert status["latency"] == "87ms" and status["lastCheckedAt"]
+        assert {c["type"]: c["status"] for c in status["conditions"]} == {"Ready": "True", "Synced": "True"}
+
+        await ingested("down", None, "connection refused")
+        status = await eventually(lambda: status_is("down"))
+        assert status["lastError"] == "connection refused"
+        down = await eventually(lambda: _event(cluster, "Down"))
+        assert down["type"] == "Warning" and "connection refused" in down["message"]
+        assert down["involvedObject"]["name"] == "api"
+
+        await ingested("up", 90, None)
+        await eventually(lambda: status_is("up"))
+        recovered = await eventually(lambda: _event(cluster, "Recovered"))
+        assert recovered["type"] == "Normal"
+    finally:
+        await engine.dispose()
+
+
+async def _event(cluster, reason: str) -> dict[str, Any] | None:
+    events = await cluster.events("default")
+    assert [event["reason"] for event in events if event["reason"] != reason] == []  # one Event per transition
+    return next((event for event in events if event["reason"] == reason), None)
+
+
+async def test_two_namespaces_in_two_organizations(api, org, cluster, operators):
+    from services.operator.tests.conftest import new_org
+
+    payments = await new_org(api, "payments@example.com")
+    (operators.token_dir / "payments").write_text(payments.token)
+    await operators.start(namespace_tokens={"payments": "payments"})
+    await cluster.apply(plain("shop", namespace="default"))
+    await cluster.apply(plain("ledger", namespace="payments"))
+    await synced_resource(cluster, "default", "shop")
+    await synced_resource(cluster, "payments", "ledger")
+    assert [m["name"] for m in await monitors_in_uptick(api, org)] == ["shop.example.com"]
+    assert [m["name"] for m in await monitors_in_uptick(api, payments)] == ["ledger.example.com"]
