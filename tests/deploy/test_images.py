@@ -65,10 +65,11 @@ def test_entrypoint_is_a_declared_console_script(service):
     assert f"uptick-{service}" in project.get("scripts", {})
 
 
-def test_migrate_script_is_in_the_shared_library():
-    """The migration Job runs /app/.venv/bin/uptick-migrate from the monitors image."""
+def test_migrate_and_maintain_scripts_are_in_the_shared_library():
+    """The migration Job and the maintenance CronJob run /app/.venv/bin/uptick-{migrate,maintain} from the
+    monitors image."""
     project = tomllib.loads((ROOT / "libs" / "common" / "pyproject.toml").read_text())["project"]
-    assert "uptick-migrate" in project.get("scripts", {})
+    assert {"uptick-migrate", "uptick-maintain"} <= project.get("scripts", {}).keys()
 
 
 def test_dockerignore_keeps_the_context_small():

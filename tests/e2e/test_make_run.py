@@ -52,6 +52,7 @@ async def test_make_run_serves_the_api_and_restarts_from_its_data(database_url: 
     for service in ("auth", "monitors", "poller", "ingest", "notifier", "checker-eu-west", "checker-us-east", "router"):
         assert f"\n{service:<16}| " in output, f"no output from {service}"
     assert "stopped" in rest.splitlines()[-1]
+    assert "| maintenance: " in output  # uptick-maintain ran once before the services started
 
     process, lines = await start(env)  # a second start finds the account made by the first
     try:

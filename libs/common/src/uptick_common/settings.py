@@ -46,6 +46,16 @@ class CommonSettings(BaseSettings):
         return value
 
 
+class HistorySettings(CommonSettings):
+    """How long check history is kept (`uptick-maintain` drops what is older; the API reads what is kept)."""
+
+    # Raw ticks, in daily partitions dropped whole; minute rollups likewise. Hour and day rollups stay.
+    tick_retention_days: int = Field(default=30, ge=1)
+    minute_rollup_retention_days: int = Field(default=35, ge=3)  # the API reads the last 2 days from them
+    # Daily partitions made this many days ahead of today.
+    partitions_ahead_days: int = Field(default=7, ge=1, le=366)
+
+
 class HttpServiceSettings(CommonSettings):
     """An HTTP service (auth, monitors): where it listens and how it verifies tokens."""
 

@@ -1,4 +1,4 @@
-"""`make run`: find or start Postgres and Redis, migrate, and run every service until Ctrl-C."""
+"""`make run`: find or start Postgres and Redis, migrate, maintain, and run every service until Ctrl-C."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import signal
 import sys
 
 from uptick_common import tokens
+from uptick_common.db import maintain
 from uptick_common.db.migrate import upgrade
 from uptick_common.settings import DEFAULT_REGIONS
 from uptick_devstack import infra
@@ -47,6 +48,9 @@ async def run() -> None:
     redis_url, redis_source, embedded_redis = infra.redis_server_url()
     say("uptick", f"Postgres: {pg_source}; Redis: {redis_source}")
     upgrade(database_url)
+    done = maintain.run_once(database_url)  # as the chart's CronJob does, hourly
+    say("uptick", f"maintenance: {len(done.created)} daily partitions made, {len(done.dropped)} past retention "
+                  "dropped")
     keys = infra.RUN_DIR / "keys"
     tokens.generate_keypair(keys / "jwt-private.pem", keys / "jwt-public.pem")
     regions = tuple(r.strip() for r in os.environ.get("UPTICK_REGIONS", ",".join(DEFAULT_REGIONS)).split(","))

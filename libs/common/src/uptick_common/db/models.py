@@ -5,7 +5,9 @@
 - monitors:  monitors (all columns but `next_due_at`)
 - audit_log: appended to by the service that makes the change (auth, monitors); never updated
 - poller:    monitors.next_due_at (the schedule; the only column the poller writes)
-- ingest:    ticks, monitor_status, incidents (their transitions), outbox (the notifications they cause)
+- ingest:    ticks, monitor_status, rollups_minute/hour/day, outages, incidents (their transitions), outbox
+             (the notifications they cause)
+- maintain:  the partitions of ticks and rollups_minute (made ahead, dropped past retention)
 - monitors:  channels; incidents' acknowledgement; outbox rows of test notifications
 - incident_events: appended by the service that makes the change (ingest, monitors); never updated
 - notifier:  outbox (delivery state), delivery_attempts
@@ -222,9 +224,11 @@ class MonitorStatus(Base):
 
 
 class Tick(Base):
-    """One check of one monitor from one region. The key is the job's identity: redelivery stores nothing."""
+    """One check of one monitor from one region. The key is the job's identity: redelivery stores nothing.
+    Partitioned by day on `scheduled_at` (uptick_common.history), so that retention drops whole days."""
 
     __tablename__ = "ticks"
+    __table_args__ = {"postgresql_partition_by": "RANGE (scheduled_at)"}
 
     monitor_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     scheduled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
@@ -351,3 +355,56 @@ class DeliveryAttempt(Base):
     detail: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_delivery_attempts_channel_id_id", "channel_id", "id"),)
+
+
+class _Rollup:
+    """What one monitor's checks from one region said during one bucket (a minute, an hour or a day), kept
+    by ingest in the transaction that stores the ticks. A check counts its interval as up or down time;
+    time no check covered is unknown (uptick_monitors.history derives it), time in maintenance is neither."""
+
+    monitor_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    bucket: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)  # the bucket's start
+    region: Mapped[str] = mapped_column(Text, primary_key=True)
+    checks: Mapped[int] = mapped_column(Integer)
+    up_checks: Mapped[int] = mapped_column(Integer)
+    down_checks: Mapped[int] = mapped_column(Integer)
+    up_seconds: Mapped[int] = mapped_column(Integer)
+    down_seconds: Mapped[int] = mapped_column(Integer)
+    # Always 0 until maintenance windows exist (the alerting work): their checks will count here instead.
+    maintenance_seconds: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    latency_count: Mapped[int] = mapped_column(Integer)  # checks with a response time
+    latency_min: Mapped[int | None] = mapped_column(Integer)
+    latency_max: Mapped[int | None] = mapped_column(Integer)
+    latency_sum: Mapped[int] = mapped_column(BigInteger)
+    # Checks per bucket of uptick_common.history.HISTOGRAM_BOUNDS_MS (the last: slower than all of them).
+    latency_histogram: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+
+
+class RollupMinute(_Rollup, Base):
+    __tablename__ = "rollups_minute"  # partitioned by day on `bucket`, kept about a month
+    __table_args__ = {"postgresql_partition_by": "RANGE (bucket)"}
+
+
+class RollupHour(_Rollup, Base):
+    __tablename__ = "rollups_hour"
+
+
+class RollupDay(_Rollup, Base):
+    __tablename__ = "rollups_day"
+
+
+class Outage(Base):
+    """A stretch during which a monitor was down (its quorum of regions confirmed it), written by ingest
+    when the status changes. The SLA report's outages, MTTR and longest outage come from here."""
+
+    __tablename__ = "outages"
+
+    monitor_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("monitors.id", ondelete="CASCADE"), primary_key=True
+    )
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # None: still down
+
+    __table_args__ = (
+        Index("ix_outages_open", "monitor_id", unique=True, postgresql_where=text("ended_at IS NULL")),
+    )
