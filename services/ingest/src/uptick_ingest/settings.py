@@ -5,3 +5,6 @@ class IngestSettings(ConsumerSettings):
     # A batch is whatever arrived, up to batch_size; an idle stream is waited on for batch_wait_ms.
     batch_size: int = 1000
     batch_wait_ms: int = 200
+    # Add each batch to the minute/hour/day rollups in its transaction (the history API reads them); off
+    # only to measure what they cost.
+    ingest_rollups: bool = True

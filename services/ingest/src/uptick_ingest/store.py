@@ -1,7 +1,8 @@
 """Writing one batch of results: ticks in one statement, then each touched monitor's state, one transaction.
 
 Idempotent: a tick's key is its job (monitor, scheduled time, region), so a redelivered result
-inserts nothing and changes no state. Results of monitors deleted meanwhile are dropped.
+inserts nothing, adds nothing to the rollups and changes no state. Results of monitors deleted meanwhile
+are dropped.
 
 The batch reaches Postgres by binary COPY into a temporary table of the connection (emptied at every
 commit), and goes into `ticks` from there in one INSERT: far cheaper per row, for both psycopg and Postgres,
@@ -22,6 +23,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import BigInteger
 
+from uptick_common.db.rollups import add_ticks
+from uptick_common.history import RESOLUTIONS
 from uptick_common.status import PENDING, RegionResults
 from uptick_common.streams import CheckResult
 from uptick_ingest import incidents
@@ -52,8 +55,13 @@ _INSERT_TICKS = """
     FROM ingest_batch t
     WHERE EXISTS (SELECT 1 FROM monitors m WHERE m.id = t.monitor_id)
     ON CONFLICT DO NOTHING
-    RETURNING monitor_id, region, checked_at, status, latency_ms, error, http_status
 """
+_NEW_TICKS = "monitor_id, region, checked_at, status, latency_ms, error, http_status"  # state.NewTick's fields
+_INSERT_TICKS_ONLY = f"{_INSERT_TICKS} RETURNING {_NEW_TICKS}"
+# The rollups add exactly the rows this statement inserted (RETURNING): a redelivered result, which inserts
+# nothing, counts nothing twice. One statement, in the batch's transaction.
+_ADD_TO_ROLLUPS = ", ".join(f"{r.name} AS ({add_ticks(r, 'new')})" for r in RESOLUTIONS)
+_INSERT_TICKS_AND_ROLLUPS = f"WITH new AS ({_INSERT_TICKS} RETURNING *), {_ADD_TO_ROLLUPS} SELECT {_NEW_TICKS} FROM new"  # noqa: S608
 
 # Rows first (so that concurrent ingest replicas serialise on them), then locked in id order. Counting
 # first is far cheaper than the INSERT when, as almost always, every row is there already; no row lock is
@@ -102,8 +110,9 @@ def _row(r: CheckResult) -> tuple[Any, ...]:
     )
 
 
-async def write_batch(conn: AsyncConnection, results: list[CheckResult]) -> int:
-    """Store the batch; returns how many ticks were new (the rest were duplicates)."""
+async def write_batch(conn: AsyncConnection, results: list[CheckResult], *, rollups: bool = True) -> int:
+    """Store the batch (and add it to the rollups); returns how many ticks were new (the rest were
+    duplicates)."""
     raw = (await conn.get_raw_connection()).driver_connection  # the same connection and transaction
     async with raw.cursor() as cursor:
         await cursor.execute(_BATCH_TABLES)
@@ -111,7 +120,8 @@ async def write_batch(conn: AsyncConnection, results: list[CheckResult]) -> int:
             copy.set_types(_BATCH_TYPES)
             for result in results:
                 await copy.write_row(_row(result))
-        await cursor.execute(_INSERT_TICKS, prepare=False)  # planned for this batch (see _UPDATE_STATES)
+        insert = _INSERT_TICKS_AND_ROLLUPS if rollups else _INSERT_TICKS_ONLY
+        await cursor.execute(insert, prepare=False)  # planned for this batch (see _UPDATE_STATES)
         inserted = [NewTick(*row) for row in await cursor.fetchall()]
         if inserted:
             await _update_states(conn, cursor, inserted)

@@ -89,7 +89,7 @@ class Ingest(Worker[IngestSettings]):
         for attempt in range(3):
             try:
                 async with self.engine.begin() as conn:
-                    stored = await write_batch(conn, results)
+                    stored = await write_batch(conn, results, rollups=self.settings.ingest_rollups)
                 break
             except IntegrityError:  # a monitor deleted while its results were in flight: try again
                 if attempt == 2:
