@@ -19,6 +19,7 @@ from uptick_monitors import heartbeats
 from uptick_monitors.channels.router import router as channels_router
 from uptick_monitors.incidents import links
 from uptick_monitors.incidents.router import router as incidents_router
+from uptick_monitors.history.router import router as history_router
 from uptick_monitors.router import router
 from uptick_monitors.settings import MonitorsSettings
 
@@ -55,6 +56,7 @@ def build_app(settings: MonitorsSettings | None = None) -> FastAPI:
     app.include_router(channels_router)
     app.include_router(incidents_router)
     app.include_router(links.router)
+    app.include_router(history_router)
     return app
 
 

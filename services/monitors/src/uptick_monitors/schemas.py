@@ -152,6 +152,9 @@ class MonitorOut(CheckSpec):
     depends_on: int | None
     heartbeat_url: str | None = Field(default=None, description="heartbeat monitors: where to ping (GET or POST; "
                                       "add /fail to report a failure)")
+    uptime_24h: float | None = Field(default=None, description="uptime % of the last 24 hours (to the hour), as "
+                                     "/uptime counts it; null when no check covered them")
+    uptime_30d: float | None = Field(default=None, description="uptime % of the last 30 days (to the day)")
 
 
 class MonitorPage(BaseModel):

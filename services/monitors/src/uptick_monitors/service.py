@@ -20,6 +20,7 @@ from uptick_common.checks.spec import stored_spec
 from uptick_common.checks.targets import stored_target, target_host
 from uptick_common.db.models import Channel, Monitor, MonitorStatus, Tick
 from uptick_common.status import shown_status
+from uptick_monitors.history import service as history
 from uptick_monitors.schemas import (
     MonitorCreate,
     MonitorOut,
@@ -92,6 +93,7 @@ def _answer(row: Row[Any], now: datetime) -> MonitorOut:
         region_status=_region_status(results, shown["regions"], shown["interval_seconds"], now)
         if has_state and results else {},
         heartbeat_url=heartbeat,
+        uptime_24h=None, uptime_30d=None,  # _add_uptimes fills them in
     )
 
 
@@ -158,7 +160,14 @@ async def list_page(
     rows = (await session.execute(query)).all()
     now = datetime.now(UTC)
     items = [_answer(row, now) for row in rows[:limit]]
+    await _add_uptimes(session, items, now)
     return items, (items[-1].id if len(rows) > limit else None)
+
+
+async def _add_uptimes(session: AsyncSession, items: list[MonitorOut], now: datetime) -> None:
+    uptimes = await history.list_uptimes(session=session, ids=[item.id for item in items], now=now)
+    for item in items:
+        item.__dict__.update(uptimes.get(item.id, ()))  # as _constructed sets them
 
 
 async def get(*, session: AsyncSession, org_id: int, monitor_id: int) -> MonitorOut:
@@ -169,7 +178,10 @@ async def get(*, session: AsyncSession, org_id: int, monitor_id: int) -> Monitor
     )).first()
     if row is None:
         raise NotFound
-    return _answer(row, datetime.now(UTC))
+    now = datetime.now(UTC)
+    answer = _answer(row, now)
+    await _add_uptimes(session, [answer], now)
+    return answer
 
 
 def _check_regions(regions: Sequence[str], known: Sequence[str]) -> list[str]:
