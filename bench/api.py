@@ -1,5 +1,6 @@
-"""API latency: the monitor list and one monitor's ticks, for users with 10, 1,000 and 10,000 monitors,
-with at least a million ticks in the table.
+"""API latency: the monitor list (with its 24 h and 30 d uptime from the rollups) and one monitor's ticks, for
+users with 10, 1,000 and 10,000 monitors, with at least a million ticks in the table; one monitor's uptime
+over a year, its 90 daily bars, and the SLA report of 30 days.
 
 Users sign up through the auth API; their monitors (each with its dashboard summary) and the ticks go
 straight into Postgres. Requests go one at a time (latency, not throughput) to the monitors service
@@ -11,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import psycopg
@@ -31,7 +34,7 @@ def settings(quick: bool) -> tuple[int, int]:
 def planned_seconds(quick: bool, request_s: float = 0.012) -> float:
     """A guess for the plan printed up front: sign-ups and a million ticks, the cases, the profile."""
     requests, runs = settings(quick)
-    cases = 8 if quick else 9
+    cases = 11 if quick else 12
     return 8 + cases * (10 + runs * requests) * request_s + (3 if quick else 15)
 
 
@@ -88,8 +91,24 @@ def _populate(database_url: str, users: dict[int, int], region: str) -> dict[int
         conn.execute(tick.format(monitor="m.id", source="monitors m, generate_series(1, %(n)s) g,"
                                  " (VALUES ('eu-west')) v(r) WHERE m.user_id = %(user)s AND m.id <> %(big)s"),
                      {"n": per_monitor, "user": big_user, "big": big})
+        _rollups(conn, big_user, big)
         conn.execute("ANALYZE")
     return first
+
+
+def _rollups(conn: psycopg.Connection, user_id: int, big: int) -> None:
+    """What the list's uptime reads for the 10,000-monitor user (25 hour rows and 31 day rows per monitor and
+    region), and a year of day rows for its first monitor: as ingest would have left them."""
+    rollup = ("INSERT INTO {table} (monitor_id, bucket, region, checks, up_checks, down_checks, up_seconds,"
+              " down_seconds, latency_count, latency_min, latency_max, latency_sum, latency_histogram)"
+              " SELECT m.id, b, m.regions[1], 120, 119, 1, 3570, 30, 120, 31, 95, 5400,"
+              "  '{{0,0,0,60,40,20,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0}}'::int[]"
+              " FROM monitors m, generate_series(date_trunc('{unit}', now()) - interval '{span}',"
+              "  date_trunc('{unit}', now()), interval '1 {unit}') b WHERE {where} ON CONFLICT DO NOTHING")
+    conn.execute(rollup.format(table="rollups_hour", unit="hour", span="24 hours", where="m.user_id = %s"),
+                 (user_id,))
+    conn.execute(rollup.format(table="rollups_day", unit="day", span="30 days", where="m.user_id = %s"), (user_id,))
+    conn.execute(rollup.format(table="rollups_day", unit="day", span="365 days", where="m.id = %s"), (big,))
 
 
 async def run(ctx: Any, stack: Any, database_url: str, region: str) -> dict[str, Any]:
@@ -117,6 +136,11 @@ async def run(ctx: Any, stack: Any, database_url: str, region: str) -> dict[str,
         cases[f"monitor_list_page_500.{max(USERS)}"] = (max(USERS), "/api/monitors?limit=500")
     cases[f"monitor_list_deep_cursor.{max(USERS)}"] = (
         max(USERS), f"/api/monitors?cursor={first[max(USERS)] + max(USERS) // 2}")
+    year_ago = quote((datetime.now(UTC) - timedelta(days=365)).isoformat())
+    cases[f"uptime_year.{max(USERS)}"] = (max(USERS), f"/api/monitors/{first[max(USERS)]}/uptime?from={year_ago}")
+    cases[f"daily_90.{max(USERS)}"] = (max(USERS), f"/api/monitors/{first[max(USERS)]}/daily?days=90")
+    sla_user = 1_000 if ctx.quick else max(USERS)
+    cases[f"sla_30d.{sla_user}"] = (sla_user, "/api/reports/sla")
     async with httpx.AsyncClient(base_url=api_url, timeout=30) as client:
         # A cursor half-way through the big monitor's history, for a deep page of ticks.
         headers = {"Authorization": f"Bearer {users[max(USERS)][1]}"}
@@ -142,7 +166,8 @@ async def run(ctx: Any, stack: Any, database_url: str, region: str) -> dict[str,
                     samples.append(time.perf_counter() - began)
                     assert answer.status_code == 200, f"{path}: {answer.status_code} {answer.text[:200]}"
                 per_run.append(_percentiles(samples))
-            items = len(answer.json()["items"])
+            body = answer.json()
+            items = len(body.get("items") or body.get("monitors") or body.get("regions") or [])
             measured[name] = {key: round(statistics.median(r[key] for r in per_run), 2) for key in per_run[0]}
             measured[name].update({"items_per_page": items, "bytes": len(answer.content)})
             ctx.say(f"api {name}: p50 {measured[name]['p50_ms']} ms, p99 {measured[name]['p99_ms']} ms")

@@ -182,6 +182,21 @@ def _api_rows(a: dict[str, Any], add: Any, rows: list[tuple[str, str]]) -> None:
         rows.append((f"  {name}", f"{figures['p50_ms']:.1f} / {figures['p99_ms']:.1f}"))
 
 
+def _history_rows(h: dict[str, Any], add: Any, rows: list[tuple[str, str]]) -> None:
+    rows.append((f"HISTORY ({_fmt(h.get('monitors'))} monitors × 2 regions, {h.get('windows_each')} windows of "
+                 f"{_fmt(h.get('results_per_window'))} results each way)", ""))
+    if "error" in h:
+        add("  error", h["error"])
+    add("  ingest results/s, rollups on / off", f"{_fmt(h.get('ingest_per_s_rollups_on'))} / "
+                                                 f"{_fmt(h.get('ingest_per_s_rollups_off'))}")
+    add("  history.rollups_rate_ratio (on / off)", h.get("rollups_rate_ratio"), 3)
+    add("  MiB per million ticks (table + indexes)", (h.get("tick_bytes_per_million") or 0) / 2**20, 1)
+    add("  KiB per monitor-year of hour + day rollups (2 regions)",
+        (_get(h, "rollups/bytes_per_monitor_year") or 0) / 1024, 0)
+    add("  KiB per monitor of minute rollups (35 days, 2 regions)",
+        (_get(h, "rollups/minute_bytes_per_monitor_35_days") or 0) / 1024, 0)
+
+
 def _soak_rows(s: dict[str, Any], add: Any, rows: list[tuple[str, str]]) -> None:
     rows.append((f"FAILURE INJECTION ({_fmt(s.get('chaos_seconds'))} s of faults)", ""))
     if "skipped" in s:
@@ -225,7 +240,7 @@ def table(report: dict[str, Any]) -> str:
                                 f"step ≈ {cpu.get('python_loop_ns')} ns"))
 
     for key, rows_of in (("checker", _checker_rows), ("hostile", _hostile_rows), ("pipeline", _pipeline_rows),
-                         ("api", _api_rows), ("failure_injection", _soak_rows)):
+                         ("api", _api_rows), ("history", _history_rows), ("failure_injection", _soak_rows)):
         if report.get(key):
             rows_of(report[key], add, rows)
     rows.append(("TARGETS", ""))
