@@ -63,8 +63,9 @@ def _populate(database_url: str, users: dict[int, int], region: str) -> dict[int
     with psycopg.connect(database_url, autocommit=True) as conn:
         for count, user_id in users.items():
             first[count] = conn.execute(
-                "WITH m AS (INSERT INTO monitors (user_id, name, url, interval_seconds, timeout_seconds, regions,"
-                "  next_due_at) SELECT %(user)s, 'api ' || n, 'https://site-' || n || '.example/health', 30, 10,"
+                "WITH m AS (INSERT INTO monitors (org_id, user_id, name, url, interval_seconds, timeout_seconds,"
+                "  regions, next_due_at) SELECT (SELECT id FROM organizations WHERE personal_for = %(user)s),"
+                "  %(user)s, 'api ' || n, 'https://site-' || n || '.example/health', 30, 10,"
                 "  ARRAY[%(region)s], now() + interval '1 day' FROM generate_series(1, %(count)s) n RETURNING id)"
                 " SELECT min(id) FROM m", {"user": user_id, "count": count, "region": region}).fetchone()[0]  # type: ignore[index]
             conn.execute(

@@ -43,11 +43,14 @@ def _prepare(url: str, monitors: int) -> int:
     with psycopg.connect(url, autocommit=True) as conn:
         user = conn.execute("INSERT INTO users (email, password_hash) VALUES ('history@bench.example', 'x')"
                             " RETURNING id").fetchone()[0]  # type: ignore[index]
+        org = conn.execute("INSERT INTO organizations (name, personal_for) VALUES ('history', %s) RETURNING id",
+                           (user,)).fetchone()[0]  # type: ignore[index]
         return conn.execute(
-            "WITH m AS (INSERT INTO monitors (user_id, name, url, interval_seconds, timeout_seconds, regions,"
-            " next_due_at) SELECT %s, 'h ' || n, 'https://h-' || n || '.example/', %s, 10, %s, now() + interval '1 day'"
+            "WITH m AS (INSERT INTO monitors (org_id, user_id, name, url, interval_seconds, timeout_seconds, regions,"
+            " next_due_at) SELECT %s, %s, 'h ' || n, 'https://h-' || n || '.example/', %s, 10, %s,"
+            " now() + interval '1 day'"
             " FROM generate_series(1, %s) n RETURNING id) SELECT min(id) FROM m",
-            (user, INTERVAL_S, list(REGIONS), monitors)).fetchone()[0]  # type: ignore[index]
+            (org, user, INTERVAL_S, list(REGIONS), monitors)).fetchone()[0]  # type: ignore[index]
 
 
 async def _fill(redis: Redis, first: int, monitors: int, done: int, count: int, base_ms: int) -> None:

@@ -161,9 +161,10 @@ class Pipeline:
         target = ctx.target
         with psycopg.connect(self.database_url, autocommit=True) as conn:
             conn.execute(
-                "INSERT INTO monitors (user_id, name, url, interval_seconds, timeout_seconds, regions, paused,"
+                "INSERT INTO monitors (org_id, user_id, name, url, interval_seconds, timeout_seconds, regions, paused,"
                 " next_due_at)"
-                " SELECT %(user)s, 'bench ' || n, 'http://127.0.' || ((n %% %(hosts)s) / 253) || '.'"
+                " SELECT (SELECT id FROM organizations WHERE personal_for = %(user)s), %(user)s, 'bench ' || n,"
+                "        'http://127.0.' || ((n %% %(hosts)s) / 253) || '.'"
                 "        || ((n %% %(hosts)s) %% 253 + 2) || ':' || %(port)s || '/health?m=' || n,"
                 "        %(step)s, 5, ARRAY[%(region)s], true, now() + interval '1 day'"
                 " FROM generate_series(0, %(count)s - 1) n",

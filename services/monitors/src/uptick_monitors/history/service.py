@@ -251,8 +251,8 @@ async def sla(*, session: AsyncSession, org_id: int, span: Period, now: datetime
         organization_outages.merge(down)
         organization_possible += possible
         organization_maintenance += maintenance
-    organization = {"monitors": len(items),
-                    **_sla_figures(organization_totals, organization_outages, organization_possible, organization_maintenance)}
+    organization = {"monitors": len(items), **_sla_figures(organization_totals, organization_outages,
+                                                           organization_possible, organization_maintenance)}
     return SlaOut.model_validate({"from": span.start, "to": span.end, "resolution": span.resolution.name,
                                   "organization": organization, "monitors": items})
 
