@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import BigInteger
 
+from uptick_common.db.rollups import histogram_sum
 from uptick_common.history import DAY, HISTOGRAM_SIZE, HOUR, MINUTE, Resolution, percentile
 from uptick_monitors.history.schemas import DailyOut, DayOut, Figures, Latency, SlaOut, UptimeOut
 
@@ -119,7 +120,7 @@ class Totals:
 
 _SUMS = ("sum(checks), sum(up_checks), sum(down_checks), sum(up_seconds), sum(down_seconds), "
          "sum(maintenance_seconds), sum(latency_count), min(latency_min), max(latency_max), sum(latency_sum), "
-         "uptick_histogram_sum(latency_histogram)")
+         + histogram_sum())
 
 
 def _totals(row: Sequence[Any]) -> Totals:

@@ -24,10 +24,7 @@ branch_labels = None
 depends_on = None
 
 AHEAD_DAYS = 7  # partitions made now; uptick-maintain keeps them ahead from here on
-# uptick_common.history.HISTOGRAM_BOUNDS_MS when this revision was written (a test holds them equal).
-HISTOGRAM_BOUNDS_MS = (10, 20, 30, 50, 75, 100, 150, 200, 300, 400, 500, 750, 1000, 1500, 2000, 3000, 5000, 7500,
-                       10_000, 20_000, 30_000, 60_000)
-HISTOGRAM_SIZE = len(HISTOGRAM_BOUNDS_MS) + 1
+HISTOGRAM_SIZE = 23  # uptick_common.history.HISTOGRAM_SIZE when this revision was written
 
 _ROLLUP_COLUMNS = f"""
     monitor_id bigint NOT NULL,
@@ -75,24 +72,6 @@ def upgrade() -> None:
     for name in ("hour", "day"):
         op.execute(f"CREATE TABLE rollups_{name} ({_ROLLUP_COLUMNS}, "
                    f"CONSTRAINT pk_rollups_{name} PRIMARY KEY (monitor_id, bucket, region))")
-    # A histogram of one check (a 1 in its latency's bucket), and sums of histograms: what rollups are made of.
-    bounds = ",".join(map(str, HISTOGRAM_BOUNDS_MS))
-    op.execute(f"""
-        CREATE FUNCTION uptick_histogram_one(latency_ms integer) RETURNS integer[]
-        LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
-        $$ SELECT array_fill(0, ARRAY[b]) || 1 || array_fill(0, ARRAY[{HISTOGRAM_SIZE - 1} - b])
-           FROM width_bucket(latency_ms - 1, '{{{bounds}}}'::integer[]) AS b $$
-    """)  # noqa: S608 - this revision's constants
-    op.execute("""
-        CREATE FUNCTION uptick_histogram_add(a integer[], b integer[]) RETURNS integer[]
-        LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
-        $$ SELECT array_agg(coalesce(x, 0) + coalesce(y, 0) ORDER BY i)
-           FROM unnest(a, b) WITH ORDINALITY AS t(x, y, i) $$
-    """)
-    zeros = ",".join("0" * HISTOGRAM_SIZE)
-    op.execute(f"CREATE AGGREGATE uptick_histogram_sum(integer[]) "
-               f"(SFUNC = uptick_histogram_add, STYPE = integer[], INITCOND = '{{{zeros}}}')")
-
     op.create_table(
         "outages",
         sa.Column("monitor_id", sa.BigInteger, sa.ForeignKey("monitors.id", ondelete="CASCADE"), nullable=False),
@@ -106,9 +85,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("outages")
-    op.execute("DROP AGGREGATE uptick_histogram_sum(integer[])")
-    op.execute("DROP FUNCTION uptick_histogram_add(integer[], integer[])")
-    op.execute("DROP FUNCTION uptick_histogram_one(integer)")
     for name in ("minute", "hour", "day"):
         op.execute(f"DROP TABLE rollups_{name}")
     op.execute("ALTER TABLE ticks RENAME TO ticks_partitioned")
