@@ -120,7 +120,7 @@ async def run(ctx: Any) -> dict[str, Any]:
     with ctx.timed("history: database, monitors"):
         upgrade(url)
         first = _prepare(url, monitors)
-    redis = Redis.from_url(ctx.redis.url().rsplit("/", 1)[0] + "/3")  # a logical database of its own
+    redis = Redis.from_url(ctx.redis.url.rsplit("/", 1)[0] + "/3")  # a logical database of its own
     await redis.flushdb()
     engine = create_engine(url, pool_size=2)
     rates: dict[str, list[float]] = {"on": [], "off": []}
