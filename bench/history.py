@@ -79,8 +79,11 @@ async def _drain(ingest: Ingest, count: int) -> float:
 
 
 def _bytes(conn: psycopg.Connection, table: str) -> int:
-    return int(conn.execute("SELECT coalesce(sum(pg_total_relation_size(relid)), 0) FROM pg_partition_tree(%s)",
-                            (table,)).fetchone()[0])  # type: ignore[index]
+    """Table, indexes and TOAST of `table` and, when it is partitioned, of every partition."""
+    return int(conn.execute(
+        "SELECT pg_total_relation_size(%s::regclass)"
+        " + coalesce((SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree(%s) WHERE level > 0), 0)",
+        (table, table)).fetchone()[0])  # type: ignore[index]
 
 
 def _rollup_sizes(url: str, first: int) -> dict[str, Any]:
