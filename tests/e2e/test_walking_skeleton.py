@@ -50,13 +50,13 @@ async def test_sign_up_add_a_url_and_see_it_checked_from_two_regions(stack, targ
         await target.start()
         await eventually(up_in_both_regions, timeout=30)
 
-        # The history of these minutes, from the rollups ingest kept: checks up and down, one outage over.
+        # The history of these minutes, from the rollups ingest kept: checks up and down, one incident over.
         uptime = (await client.get(path + "/uptime", headers=auth)).json()
         assert uptime["resolution"] == "minute" and set(uptime["regions"]) == {"eu-west", "us-east"}
         assert uptime["down_checks"] > 0 and 0 < uptime["uptime_percent"] < 100
         assert 0 < (await summary())["uptime_24h"] < 100
         (report,) = (await client.get("/api/reports/sla", headers=auth)).json()["monitors"]
-        assert report["outages"] == 1 and report["mttr_minutes"] > 0 and report["downtime_minutes"] > 0
+        assert report["incidents"] == 1 and report["mttr_minutes"] > 0 and report["downtime_minutes"] > 0
 
     logs = stack.logs.text()
     assert PASSWORD not in logs

@@ -144,7 +144,9 @@ async def test_the_sla_report_per_monitor_and_for_the_organization(api, make_use
     api_monitor = await new_monitor(api, alice, db, name="=HYPERLINK(\"http://evil\")")
     start = DAY
     async with db.begin() as conn:
-        await conn.execute(text("INSERT INTO outages VALUES (:m, :s, :e)"), [
+        await conn.execute(text(
+            "INSERT INTO incidents (org_id, monitor_id, status, started_at, opened_at, resolved_at)"
+            " SELECT org_id, id, 'resolved', :s, :s, :e FROM monitors WHERE id = :m"), [
             {"m": web, "s": start + timedelta(hours=1), "e": start + timedelta(hours=1, minutes=30)},
             {"m": web, "s": start + timedelta(hours=5), "e": start + timedelta(hours=5, minutes=10)},
             # began before the period: only its part inside counts as downtime
@@ -157,13 +159,13 @@ async def test_the_sla_report_per_monitor_and_for_the_organization(api, make_use
     by_name = {m["name"]: m for m in report["monitors"]}
     assert by_name["web"] | {"monitor_id": 0} == {
         "monitor_id": 0, "name": "web", "uptime_percent": 100.0, "downtime_minutes": 40.0,
-        "maintenance_minutes": 0.0, "unknown_percent": 50.0, "outages": 2, "mttr_minutes": 20.0,
+        "maintenance_minutes": 0.0, "unknown_percent": 50.0, "incidents": 2, "mttr_minutes": 20.0,
         "longest_outage_minutes": 30.0}
     other = by_name['=HYPERLINK("http://evil")']
-    assert (other["downtime_minutes"], other["outages"], other["mttr_minutes"]) == (60.0, 1, 120.0)
+    assert (other["downtime_minutes"], other["incidents"], other["mttr_minutes"]) == (60.0, 1, 120.0)
     assert other["uptime_percent"] is None and other["unknown_percent"] == 100.0
     assert report["organization"] == {"monitors": 2, "uptime_percent": 100.0, "downtime_minutes": 100.0,
-                                 "maintenance_minutes": 0.0, "unknown_percent": 75.0, "outages": 3,
+                                 "maintenance_minutes": 0.0, "unknown_percent": 75.0, "incidents": 3,
                                  "mttr_minutes": 53.33, "longest_outage_minutes": 120.0}
 
     answer = await api.get("/api/reports/sla", headers=alice, params={**params, "format": "csv"})
@@ -171,7 +173,7 @@ async def test_the_sla_report_per_monitor_and_for_the_organization(api, make_use
     assert "attachment" in answer.headers["content-disposition"]
     rows = list(csv.DictReader(io.StringIO(answer.text)))
     assert [row["name"] for row in rows] == ["web", '\'=HYPERLINK("http://evil")', "(organization)"]
-    assert rows[0]["downtime_minutes"] == "40.0" and rows[2]["outages"] == "3"
+    assert rows[0]["downtime_minutes"] == "40.0" and rows[2]["incidents"] == "3"
 
     bob = await make_user("bob@example.com")  # sees his own (none), never alice's
     assert (await api.get("/api/reports/sla", headers=bob, params=params)).json()["monitors"] == []

@@ -17,9 +17,9 @@ from uptick_common.readiness import check_dependencies
 from uptick_common.redis import connect_redis
 from uptick_monitors import heartbeats
 from uptick_monitors.channels.router import router as channels_router
+from uptick_monitors.history.router import router as history_router
 from uptick_monitors.incidents import links
 from uptick_monitors.incidents.router import router as incidents_router
-from uptick_monitors.history.router import router as history_router
 from uptick_monitors.router import router
 from uptick_monitors.settings import MonitorsSettings
 

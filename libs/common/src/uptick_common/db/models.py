@@ -5,7 +5,7 @@
 - monitors:  monitors (all columns but `next_due_at`)
 - audit_log: appended to by the service that makes the change (auth, monitors); never updated
 - poller:    monitors.next_due_at (the schedule; the only column the poller writes)
-- ingest:    ticks, monitor_status, rollups_minute/hour/day, outages, incidents (their transitions), outbox
+- ingest:    ticks, monitor_status, rollups_minute/hour/day, incidents (their transitions), outbox
              (the notifications they cause)
 - maintain:  the partitions of ticks and rollups_minute (made ahead, dropped past retention)
 - monitors:  channels; incidents' acknowledgement; outbox rows of test notifications
@@ -391,20 +391,3 @@ class RollupHour(_Rollup, Base):
 
 class RollupDay(_Rollup, Base):
     __tablename__ = "rollups_day"
-
-
-class Outage(Base):
-    """A stretch during which a monitor was down (its quorum of regions confirmed it), written by ingest
-    when the status changes. The SLA report's outages, MTTR and longest outage come from here."""
-
-    __tablename__ = "outages"
-
-    monitor_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("monitors.id", ondelete="CASCADE"), primary_key=True
-    )
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # None: still down
-
-    __table_args__ = (
-        Index("ix_outages_open", "monitor_id", unique=True, postgresql_where=text("ended_at IS NULL")),
-    )

@@ -64,12 +64,12 @@ class DailyOut(BaseModel):
 
 class SlaFigures(BaseModel):
     uptime_percent: float | None = Field(description="as /uptime says, from the checks")
-    downtime_minutes: float = Field(description="how long the monitor was down (confirmed by its quorum of "
-                                    "regions), within the period")
+    downtime_minutes: float = Field(description="how long the monitor's incidents lasted within the period "
+                                    "(from the first failing check until resolved)")
     maintenance_minutes: float
     unknown_percent: float | None = Field(description="share of the period no check covered")
-    outages: int = Field(description="stretches of down within the period (incidents, until they exist)")
-    mttr_minutes: float | None = Field(description="mean time to recovery of the outages that ended")
+    incidents: int = Field(description="incidents that overlap the period")
+    mttr_minutes: float | None = Field(description="mean time to recovery of those incidents that are resolved")
     longest_outage_minutes: float | None
 
 

@@ -6,7 +6,8 @@ aligned down and its end up to that resolution (never past now), and the answer 
 
 Time is counted as the checks say: each check counts its monitor's interval as up or down (or maintenance),
 and whatever no check covered is unknown, never up. The SLA report's downtime and outages are the
-monitor's own (confirmed by its quorum of regions; the `outages` ingest records), its uptime the checks'.
+monitor's incidents (from the first failing check until resolved; confirmed by its quorum of regions), its
+uptime the checks'.
 """
 
 from __future__ import annotations
@@ -187,9 +188,11 @@ _IDS = bindparam("ids", type_=ARRAY(BigInteger))
 
 @dataclass
 class Outages:
+    """A monitor's incidents within a period."""
+
     count: int = 0
     down_seconds: float = 0.0
-    repaired: list[float] = field(default_factory=list)  # durations of the outages that ended
+    repaired: list[float] = field(default_factory=list)  # durations of the incidents resolved
     longest: float | None = None
 
     def add(self, started: datetime, ended: datetime | None, span: Period, now: datetime) -> None:
@@ -219,7 +222,7 @@ def _sla_figures(totals: Totals, outages: Outages, possible: float, maintenance:
         "uptime_percent": totals.uptime(), "downtime_minutes": _minutes(outages.down_seconds),
         "maintenance_minutes": _minutes(maintenance),
         "unknown_percent": round(100 * max(0.0, possible - covered) / possible, 4) if possible else None,
-        "outages": outages.count,
+        "incidents": outages.count,
         "mttr_minutes": _minutes(sum(outages.repaired) / len(outages.repaired)) if outages.repaired else None,
         "longest_outage_minutes": _minutes(outages.longest),
     }
@@ -236,8 +239,8 @@ async def sla(*, session: AsyncSession, org_id: int, span: Period, now: datetime
     totals = {row[0]: _totals(row[1:]) for row in rows}
     outages: dict[int, Outages] = {}
     for monitor_id, started, ended in (await session.execute(text(
-            "SELECT monitor_id, started_at, ended_at FROM outages WHERE monitor_id = ANY(:ids)"
-            " AND started_at < :end AND (ended_at IS NULL OR ended_at > :start)").bindparams(_IDS),
+            "SELECT monitor_id, started_at, resolved_at FROM incidents WHERE monitor_id = ANY(:ids)"
+            " AND started_at < :end AND (resolved_at IS NULL OR resolved_at > :start)").bindparams(_IDS),
             {"ids": ids, "start": span.start, "end": span.end})).all():
         outages.setdefault(monitor_id, Outages()).add(started, ended, span, now)
     organization_totals, organization_outages = Totals(), Outages()
@@ -259,7 +262,7 @@ async def sla(*, session: AsyncSession, org_id: int, span: Period, now: datetime
 
 
 SLA_COLUMNS = ("monitor_id", "name", "uptime_percent", "downtime_minutes", "maintenance_minutes", "unknown_percent",
-               "outages", "mttr_minutes", "longest_outage_minutes")
+               "incidents", "mttr_minutes", "longest_outage_minutes")
 
 
 def sla_csv(report: SlaOut) -> str:

@@ -1,4 +1,4 @@
-"""History at scale: ticks partitioned by day, minute/hour/day rollups, outages.
+"""History at scale: ticks partitioned by day, minute/hour/day rollups.
 
 Every tick is kept without copying one: today's `ticks` becomes the partition `ticks_before_<tomorrow>`
 (everything before tomorrow), attached to a new `ticks` partitioned by `scheduled_at`; the attachment reads
@@ -72,19 +72,9 @@ def upgrade() -> None:
     for name in ("hour", "day"):
         op.execute(f"CREATE TABLE rollups_{name} ({_ROLLUP_COLUMNS}, "
                    f"CONSTRAINT pk_rollups_{name} PRIMARY KEY (monitor_id, bucket, region))")
-    op.create_table(
-        "outages",
-        sa.Column("monitor_id", sa.BigInteger, sa.ForeignKey("monitors.id", ondelete="CASCADE"), nullable=False),
-        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("ended_at", sa.DateTime(timezone=True)),
-        sa.PrimaryKeyConstraint("monitor_id", "started_at", name="pk_outages"),
-    )
-    op.create_index("ix_outages_open", "outages", ["monitor_id"], unique=True,
-                    postgresql_where=sa.text("ended_at IS NULL"))
 
 
 def downgrade() -> None:
-    op.drop_table("outages")
     for name in ("minute", "hour", "day"):
         op.execute(f"DROP TABLE rollups_{name}")
     op.execute("ALTER TABLE ticks RENAME TO ticks_partitioned")
