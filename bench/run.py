@@ -2,11 +2,11 @@
 
 Sections (all by default): checker (alone, vs blackbox_exporter and wrk), hostile (the checker beside a zoo
 of hostile targets, against itself alone), pipeline (poller → checker → ingest → Postgres at fixed loads,
-and the highest load sustained), api (latency of the monitor list, of ticks and of history), history (what rollups cost ingest,
-bytes of history), soak (failure injection).
-Each figure is the median of several runs. Prints a table, writes a JSON report under .run/bench/, and
-prints that report's path last. `--quick` (`make bench QUICK=1`) runs shorter and fewer windows (about two
-minutes, without hostile and soak); the full run says how long it took.
+and the highest load sustained), api (latency of the monitor list, of ticks and of history), history (what
+rollups cost ingest, bytes of history), soak (failure injection). Each figure is the median of several runs.
+Prints a table, writes a JSON report under .run/bench/, and prints that report's path last. `--quick`
+(`make bench QUICK=1`) runs shorter and fewer windows (about two minutes, without hostile and soak); the full
+run says how long it took.
 
 Postgres and Valkey are the bench's own (never the machine's shared servers); the target is a fast local
 HTTP server answering on 1,012 loopback addresses (127.0.0-3.x), so that per-host rate limits do not
