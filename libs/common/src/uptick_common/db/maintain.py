@@ -21,7 +21,7 @@ import structlog
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
-from uptick_common.backoff import TRANSIENT_ERRORS, delay_for
+from uptick_common.backoff import delay_for, transient_errors
 from uptick_common.db.rollups import add_ticks
 from uptick_common.history import MINUTE, PARTITIONED, RESOLUTIONS, partition_day, partition_name
 from uptick_common.logging import configure_logging
@@ -154,7 +154,7 @@ def connect(database_url: str, *, attempts: int = 30) -> psycopg.Connection:
     for attempt in range(attempts):
         try:
             return psycopg.connect(url, autocommit=True)
-        except TRANSIENT_ERRORS as exc:
+        except transient_errors(postgres=True) as exc:
             if attempt == attempts - 1:
                 raise
             log.warning("database unavailable, retrying", attempt=attempt + 1, error=str(exc))
