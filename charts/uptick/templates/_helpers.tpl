@@ -238,7 +238,7 @@ optionally "serviceAccountName" instead of the release's. */}}
 {{- with .serviceAccountName | default (include "uptick.serviceAccountName" $root) }}
 serviceAccountName: {{ . }}
 {{- end }}
-automountServiceAccountToken: {{ $root.Values.serviceAccount.automountServiceAccountToken }}
+automountServiceAccountToken: {{ .automountToken | default $root.Values.serviceAccount.automountServiceAccountToken }}
 enableServiceLinks: false
 {{- with $root.Values.image.pullSecrets }}
 imagePullSecrets:
@@ -296,6 +296,8 @@ A Deployment of an Uptick service. Takes a dict:
   volumes, volumeMounts  extra volumes (YAML), optional
   extraLabels  labels of the Deployment and its pods, optional
   keda       true when a KEDA ScaledObject owns the replica count
+  recreate   true: the old pod stops before the new one starts (a single-replica controller)
+  serviceAccountName, automountToken  the pods' own ServiceAccount and token (the operator's), optional
 A new component is a folder of templates calling this, uptick.service, uptick.pdb, uptick.hpa,
 uptick.networkPolicy and uptick.serviceMonitor with its name, and a block of values with these keys.
 */}}
@@ -321,10 +323,14 @@ spec:
     matchLabels:
       {{- include "uptick.selectorLabels" . | nindent 6 }}
   strategy:
+    {{- if .recreate }}
+    type: Recreate
+    {{- else }}
     type: RollingUpdate
     rollingUpdate:
       maxSurge: 25%
       maxUnavailable: 0
+    {{- end }}
   template:
     metadata:
       labels:
@@ -344,7 +350,8 @@ spec:
           {{- toYaml . | nindent 8 }}
         {{- end }}
     spec:
-      {{- include "uptick.podCommon" (dict "root" $root "values" $v) | trim | nindent 6 }}
+      {{- include "uptick.podCommon" (dict "root" $root "values" $v "serviceAccountName" .serviceAccountName
+            "automountToken" .automountToken) | trim | nindent 6 }}
       terminationGracePeriodSeconds: {{ $v.terminationGracePeriodSeconds }}
       containers:
         - name: {{ .service }}
