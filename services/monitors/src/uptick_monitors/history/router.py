@@ -54,7 +54,7 @@ async def daily(session: DbSession, actor: Viewer, monitor_id: MonitorId,
             responses={200: {"content": {"text/csv": {}}}})
 async def sla(session: DbSession, actor: Viewer, start: From = None, end: To = None,
               format: Literal["json", "csv"] = "json") -> SlaOut | Response:  # noqa: A002 - the query's name
-    """Per monitor and for the whole organization: uptime, downtime, outages, MTTR and the longest outage."""
+    """Per monitor and for the whole organization: uptime, downtime, incidents, MTTR and the longest outage."""
     span = _span(start, end, default=service.SLA_DEFAULT)
     report = await service.sla(session=session, org_id=actor.org_id, span=span, now=datetime.now(UTC))
     if format == "csv":

@@ -5,7 +5,7 @@ the last two (they are kept at least three), hour rollups up to 35 days, day rol
 aligned down and its end up to that resolution (never past now), and the answer says which it used.
 
 Time is counted as the checks say: each check counts its monitor's interval as up or down (or maintenance),
-and whatever no check covered is unknown, never up. The SLA report's downtime and outages are the
+and whatever no check covered is unknown, never up. The SLA report's downtime and incidents are the
 monitor's incidents (from the first failing check until resolved; confirmed by its quorum of regions), its
 uptime the checks'.
 """
