@@ -38,7 +38,8 @@ def test_rbac_is_what_the_operator_does(helm):
     granted = {(group, resource, verb) for rule in role["rules"] for group in rule["apiGroups"]
                for resource in rule["resources"] for verb in rule["verbs"]}
     assert granted == {
-        *(("uptick.dev", "monitors", verb) for verb in ("get", "list", "watch", "patch")),
+        *(("uptick.dev", "monitors", verb) for verb in ("get", "list", "watch", "patch", "create", "delete")),
+        *(("networking.k8s.io", "ingresses", verb) for verb in ("get", "list", "watch", "patch")),
         ("uptick.dev", "monitors/status", "get"), ("uptick.dev", "monitors/status", "patch"),
         ("", "events", "create"), ("events.k8s.io", "events", "create"), ("", "secrets", "get"),
     }

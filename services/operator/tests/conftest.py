@@ -7,6 +7,7 @@ import asyncio
 import gc
 import socket
 import threading
+import uuid
 import warnings
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -46,6 +47,24 @@ async def org(api: Api) -> Org:
     return await new_org(api, "platform@example.com")
 
 
+class ApiServer(kmock.KubernetesEmulator):
+    """kmock's emulator, plus what the API server writes into every object it creates (the emulator keeps them
+    as they are given): a uid, a resourceVersion (kopf's patches test it), a generation."""
+
+    async def _handle(self, request: kmock.Request) -> Any:
+        if request.action == kmock.action.CREATE and isinstance(request.data, dict):
+            meta = request.data.setdefault("metadata", {})
+            meta.setdefault("uid", str(uuid.uuid4()))
+            meta.setdefault("resourceVersion", "1")
+            meta.setdefault("generation", 1)
+        return await super()._handle(request)
+
+
+@pytest.fixture
+def kmock_options(kmock_options: dict[str, Any]) -> dict[str, Any]:
+    return {**kmock_options, "cls": ApiServer}
+
+
 @pytest.fixture
 def kube(kmock: kmock.KubernetesEmulator) -> kmock.KubernetesEmulator:
     kmock.resources["uptick.dev/v1/monitors"] = kmock.ResourceInfo(
@@ -53,6 +72,8 @@ def kube(kmock: kmock.KubernetesEmulator) -> kmock.KubernetesEmulator:
         verbs={"list", "watch", "get", "patch", "create", "delete", "update"})
     kmock.resources["v1/secrets"] = kmock.ResourceInfo(kind="Secret", namespaced=True, verbs={"get", "create"})
     kmock.resources["v1/events"] = kmock.ResourceInfo(kind="Event", namespaced=True, verbs={"create", "list"})
+    kmock.resources["networking.k8s.io/v1/ingresses"] = kmock.ResourceInfo(
+        kind="Ingress", singular="ingress", namespaced=True, verbs={"list", "watch", "get", "patch", "create"})
     # What kopf looks for at start-up (it waits for these to be discoverable).
     kmock.resources["v1/namespaces"] = kmock.ResourceInfo(kind="Namespace", namespaced=False, verbs={"list", "watch"})
     kmock.resources["apiextensions.k8s.io/v1/customresourcedefinitions"] = kmock.ResourceInfo(
@@ -61,8 +82,7 @@ def kube(kmock: kmock.KubernetesEmulator) -> kmock.KubernetesEmulator:
 
 
 class Cluster:
-    """kubectl, as far as the tests need it: the emulator's own HTTP API. What the API server itself would write
-    (uid, resourceVersion, generation) is written here: the emulator keeps objects as they are given."""
+    """kubectl, as far as the tests need it: the emulator's own HTTP API."""
 
     def __init__(self, kube: kmock.KubernetesEmulator) -> None:
         self.kube = kube
@@ -70,7 +90,6 @@ class Cluster:
 
     async def apply(self, monitor: dict[str, Any]) -> None:
         namespace = monitor["metadata"]["namespace"]
-        monitor["metadata"].update(resourceVersion="1", generation=1)
         answer = await self.http.post(MONITORS.format(namespace=namespace), json=monitor)
         assert answer.status_code < 300, answer.text
 
@@ -90,6 +109,21 @@ class Cluster:
             "apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": namespace},
             "stringData": data})
         assert answer.status_code < 300, answer.text
+
+    async def ingress(self, ingress: dict[str, Any]) -> None:
+        answer = await self.http.post(f"/apis/networking.k8s.io/v1/namespaces/{ingress['metadata']['namespace']}"
+                                      "/ingresses", json=ingress)
+        assert answer.status_code < 300, answer.text
+
+    async def annotate(self, namespace: str, name: str, annotations: dict[str, str | None]) -> None:
+        answer = await self.http.patch(f"/apis/networking.k8s.io/v1/namespaces/{namespace}/ingresses/{name}",
+                                       json={"metadata": {"annotations": annotations}},
+                                       headers={"Content-Type": "application/merge-patch+json"})
+        assert answer.status_code < 300, answer.text
+
+    async def monitors(self, namespace: str) -> list[dict[str, Any]]:
+        answer = await self.http.get(MONITORS.format(namespace=namespace))
+        return answer.json()["items"] if answer.status_code == 200 else []
 
     async def get(self, namespace: str, name: str) -> dict[str, Any] | None:
         answer = await self.http.get(f"{MONITORS.format(namespace=namespace)}/{name}")

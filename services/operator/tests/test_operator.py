@@ -159,7 +159,8 @@ async def test_live_status_and_events_when_it_goes_down_and_recovers(api, org, c
 
     async def status_is(state: str) -> dict[str, Any] | None:
         status = (await cluster.get("default", "api") or {}).get("status", {})
-        return status if status.get("state") == state else None
+        ready = {c["type"]: c for c in status.get("conditions", [])}.get("Ready")  # written by the status timer
+        return status if status.get("state") == state and ready and ready["reason"] == state.capitalize() else None
 
     try:
         await ingested("up", 87, None)
@@ -200,3 +201,31 @@ async def test_two_namespaces_in_two_organizations(api, org, cluster, operators)
     await synced_resource(cluster, "payments", "ledger")
     assert [m["name"] for m in await monitors_in_uptick(api, org)] == ["shop.example.com"]
     assert [m["name"] for m in await monitors_in_uptick(api, payments)] == ["ledger.example.com"]
+
+
+async def test_an_annotated_ingress_gets_a_monitor_per_host(api, org, cluster, operators):
+    await operators.start()
+    uid = str(uuid.uuid4())
+    await cluster.ingress({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {
+        "name": "shop", "namespace": "default", "uid": uid, "annotations": {"uptick.dev/monitor": "true"}},
+        "spec": {"tls": [{"hosts": ["shop.example.com"], "secretName": "shop-tls"}],
+                 "rules": [{"host": "shop.example.com"}, {"host": "status.example.com"}, {"host": "*.example.com"}]}})
+
+    async def in_uptick() -> list[dict[str, Any]] | None:
+        items = await monitors_in_uptick(api, org)
+        return items if len(items) == 2 else None
+
+    made = await eventually(in_uptick)
+    assert sorted(m["url"] for m in made) == ["http://status.example.com/", "https://shop.example.com/"]
+    resources = await cluster.monitors("default")
+    assert len(resources) == 2
+    for resource in resources:
+        (owner,) = resource["metadata"]["ownerReferences"]
+        assert owner["kind"] == "Ingress" and owner["uid"] == uid and owner["controller"] is True
+
+    await cluster.annotate("default", "shop", {"uptick.dev/monitor": None})
+
+    async def gone() -> bool:
+        return not await cluster.monitors("default") and not await monitors_in_uptick(api, org)
+
+    await eventually(gone)

@@ -15,7 +15,7 @@ import kopf
 import structlog
 
 from uptick_common.metrics import OPERATOR_SYNCS
-from uptick_operator import kube
+from uptick_operator import ingress, kube
 from uptick_operator.settings import OperatorSettings
 from uptick_operator.spec import MissingSecret, monitor_body
 from uptick_operator.uptick import Rejected, Unavailable, UptickApi
@@ -36,7 +36,7 @@ def managed_by(namespace: str, name: str, uid: str) -> str:
 class Operator:
     settings: OperatorSettings
     client: httpx.AsyncClient  # the REST API's base URL
-    secrets: kube.Secrets
+    kube: kube.Kube
 
     def api(self, namespace: str) -> UptickApi:
         """The API as the namespace's organization: its token is read at each use, so a rotated one is taken."""
@@ -84,7 +84,7 @@ def register(registry: kopf.OperatorRegistry, settings: OperatorSettings) -> Non
         operator: Operator = memo["operator"]
         info = kube.login(operator.settings.kube_api_url, **kwargs)
         if info is not None:
-            operator.secrets.connect(info)
+            operator.kube.connect(info)
         return info
 
     @kopf.on.startup(registry=registry)
@@ -99,7 +99,7 @@ def register(registry: kopf.OperatorRegistry, settings: OperatorSettings) -> Non
             manager, generation = managed_by(namespace, name, uid), meta.get("generation")
             api = operator.api(namespace)
             try:
-                body = await monitor_body(spec, namespace, operator.secrets.read)
+                body = await monitor_body(spec, namespace, operator.kube.read)
                 monitor = await _put(api, body, manager, status.get("monitorId"))
             except (MissingSecret, Rejected) as exc:
                 OPERATOR_SYNCS.labels("sync", "rejected").inc()
@@ -161,6 +161,37 @@ def register(registry: kopf.OperatorRegistry, settings: OperatorSettings) -> Non
         elif before == "down" and live["state"] == "up":
             kopf.event(body, type="Normal", reason="Recovered",
                        message=f"{body.spec.get('url', 'heartbeat')} is up again")
+
+
+def register_ingresses(registry: kopf.OperatorRegistry) -> None:
+    """Ingress discovery: a Monitor per host of an annotated Ingress; none once the annotation is gone."""
+    wanted = {ingress.ANNOTATION: "true"}
+
+    for on in (kopf.on.create, kopf.on.update, kopf.on.resume):
+        @on("networking.k8s.io", "v1", "ingresses", registry=registry, id="discover", annotations=wanted,
+            backoff=RETRY_SECONDS)
+        async def discover(body: kopf.Body, spec: dict[str, Any], namespace: str, name: str, memo: kopf.Memo,
+                           **_: Any) -> None:
+            operator: Operator = memo["operator"]
+            hosts = ingress.hosts(spec)
+            existing = await operator.kube.monitors(namespace, ingress.LABEL, name)
+            names = {ingress.monitor_name(name, host) for host in hosts}
+            for monitor in existing:
+                if monitor["metadata"]["name"] not in names:
+                    await operator.kube.delete_monitor(namespace, monitor["metadata"]["name"])
+            known = {monitor["metadata"]["name"] for monitor in existing}
+            for host, url in hosts.items():
+                if ingress.monitor_name(name, host) not in known:
+                    await operator.kube.create_monitor(ingress.monitor_for(dict(body), host, url))
+
+    @kopf.on.update("networking.k8s.io", "v1", "ingresses", registry=registry, id="undiscover",
+                    field=("metadata", "annotations", ingress.ANNOTATION), backoff=RETRY_SECONDS)
+    async def undiscover(new: Any, namespace: str, name: str, memo: kopf.Memo, **_: Any) -> None:
+        if new == "true":
+            return
+        operator: Operator = memo["operator"]
+        for monitor in await operator.kube.monitors(namespace, ingress.LABEL, name):
+            await operator.kube.delete_monitor(namespace, monitor["metadata"]["name"])
 
 
 def kopf_settings(settings: kopf.OperatorSettings) -> None:

@@ -1,4 +1,5 @@
-"""What the operator asks of Kubernetes besides kopf's own watching: its credentials, and Secret values."""
+"""What the operator asks of Kubernetes besides kopf's own watching: its credentials, Secret values, and the
+Monitors it makes for annotated Ingresses."""
 
 from __future__ import annotations
 
@@ -19,8 +20,8 @@ def login(api_url: str, **kwargs: Any) -> kopf.ConnectionInfo | None:
     return kopf.login_with_service_account(**kwargs) or kopf.login_with_kubeconfig(**kwargs)
 
 
-class Secrets:
-    """Reads one key of a Secret with the operator's credentials (RBAC: get secrets)."""
+class Kube:
+    """The Kubernetes API with the operator's credentials (RBAC: get secrets; create, list, delete monitors)."""
 
     def __init__(self) -> None:
         self._client: httpx.AsyncClient | None = None
@@ -50,6 +51,31 @@ class Secrets:
         if key in (secret.get("stringData") or {}):  # as a mock server keeps it; a real API server converts it
             return str(secret["stringData"][key])
         raise MissingSecret(f"Secret {name} has no key {key}")
+
+    async def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        if self._client is None:
+            raise kopf.TemporaryError("not logged in to Kubernetes yet", delay=5)
+        try:
+            answer = await self._client.request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            raise kopf.TemporaryError(f"{method} {path}: {type(exc).__name__}", delay=10) from exc
+        if answer.status_code >= 400 and answer.status_code not in (404, 409):
+            raise kopf.TemporaryError(f"{method} {path}: {answer.status_code}", delay=10)
+        return answer
+
+    async def monitors(self, namespace: str, label: str, value: str) -> list[dict[str, Any]]:
+        answer = await self._call("GET", f"/apis/uptick.dev/v1/namespaces/{namespace}/monitors",
+                                  params={"labelSelector": f"{label}={value}"})
+        items = answer.json().get("items", []) if answer.status_code == 200 else []
+        # Filtered here too: not every API (a mock) applies the selector.
+        return [item for item in items if (item["metadata"].get("labels") or {}).get(label) == value]
+
+    async def create_monitor(self, monitor: dict[str, Any]) -> None:
+        namespace = monitor["metadata"]["namespace"]
+        await self._call("POST", f"/apis/uptick.dev/v1/namespaces/{namespace}/monitors", json=monitor)  # 409: there
+
+    async def delete_monitor(self, namespace: str, name: str) -> None:
+        await self._call("DELETE", f"/apis/uptick.dev/v1/namespaces/{namespace}/monitors/{name}")  # 404: gone
 
     async def close(self) -> None:
         if self._client is not None:

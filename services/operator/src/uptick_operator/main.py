@@ -20,9 +20,10 @@ async def run(settings: OperatorSettings, *, client: httpx.AsyncClient | None = 
               stop_flag: asyncio.Event | threading.Event | None = None, **kopf_options: Any) -> None:
     """The operator until `stop_flag` (or a signal); `client` replaces the REST API's (tests: the app in-process)."""
     client = client or httpx.AsyncClient(base_url=settings.api_url, timeout=10)
-    operator = handlers.Operator(settings=settings, client=client, secrets=kube.Secrets())
+    operator = handlers.Operator(settings=settings, client=client, kube=kube.Kube())
     registry = kopf.OperatorRegistry()
     handlers.register(registry, settings)
+    handlers.register_ingresses(registry)
     api = handlers.UptickApi(client, "")
     health = HealthServer(settings.health_host, settings.health_port,
                           lambda: _ready(api)) if settings.health_port else None
@@ -34,7 +35,7 @@ async def run(settings: OperatorSettings, *, client: httpx.AsyncClient | None = 
     finally:
         if health is not None:
             await health.close()
-        await operator.secrets.close()
+        await operator.kube.close()
         await client.aclose()
 
 
