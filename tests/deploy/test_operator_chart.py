@@ -40,6 +40,7 @@ def test_rbac_is_what_the_operator_does(helm):
     assert granted == {
         *(("uptick.dev", "monitors", verb) for verb in ("get", "list", "watch", "patch", "create", "delete")),
         *(("networking.k8s.io", "ingresses", verb) for verb in ("get", "list", "watch", "patch")),
+        *(("gateway.networking.k8s.io", "httproutes", verb) for verb in ("get", "list", "watch", "patch")),
         ("uptick.dev", "monitors/status", "get"), ("uptick.dev", "monitors/status", "patch"),
         ("", "events", "create"), ("events.k8s.io", "events", "create"), ("", "secrets", "get"),
     }

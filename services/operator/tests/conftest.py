@@ -74,6 +74,8 @@ def kube(kmock: kmock.KubernetesEmulator) -> kmock.KubernetesEmulator:
     kmock.resources["v1/events"] = kmock.ResourceInfo(kind="Event", namespaced=True, verbs={"create", "list"})
     kmock.resources["networking.k8s.io/v1/ingresses"] = kmock.ResourceInfo(
         kind="Ingress", singular="ingress", namespaced=True, verbs={"list", "watch", "get", "patch", "create"})
+    kmock.resources["gateway.networking.k8s.io/v1/httproutes"] = kmock.ResourceInfo(
+        kind="HTTPRoute", singular="httproute", namespaced=True, verbs={"list", "watch", "get", "patch", "create"})
     # What kopf looks for at start-up (it waits for these to be discoverable).
     kmock.resources["v1/namespaces"] = kmock.ResourceInfo(kind="Namespace", namespaced=False, verbs={"list", "watch"})
     kmock.resources["apiextensions.k8s.io/v1/customresourcedefinitions"] = kmock.ResourceInfo(
@@ -110,13 +112,13 @@ class Cluster:
             "stringData": data})
         assert answer.status_code < 300, answer.text
 
-    async def ingress(self, ingress: dict[str, Any]) -> None:
-        answer = await self.http.post(f"/apis/networking.k8s.io/v1/namespaces/{ingress['metadata']['namespace']}"
-                                      "/ingresses", json=ingress)
+    async def create(self, api: str, plural: str, obj: dict[str, Any]) -> None:
+        answer = await self.http.post(f"/apis/{api}/namespaces/{obj['metadata']['namespace']}/{plural}", json=obj)
         assert answer.status_code < 300, answer.text
 
-    async def annotate(self, namespace: str, name: str, annotations: dict[str, str | None]) -> None:
-        answer = await self.http.patch(f"/apis/networking.k8s.io/v1/namespaces/{namespace}/ingresses/{name}",
+    async def annotate(self, api: str, plural: str, namespace: str, name: str,
+                       annotations: dict[str, str | None]) -> None:
+        answer = await self.http.patch(f"/apis/{api}/namespaces/{namespace}/{plural}/{name}",
                                        json={"metadata": {"annotations": annotations}},
                                        headers={"Content-Type": "application/merge-patch+json"})
         assert answer.status_code < 300, answer.text

@@ -206,7 +206,8 @@ async def test_two_namespaces_in_two_organizations(api, org, cluster, operators)
 async def test_an_annotated_ingress_gets_a_monitor_per_host(api, org, cluster, operators):
     await operators.start()
     uid = str(uuid.uuid4())
-    await cluster.ingress({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {
+    await cluster.create("networking.k8s.io/v1", "ingresses", {
+        "apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {
         "name": "shop", "namespace": "default", "uid": uid, "annotations": {"uptick.dev/monitor": "true"}},
         "spec": {"tls": [{"hosts": ["shop.example.com"], "secretName": "shop-tls"}],
                  "rules": [{"host": "shop.example.com"}, {"host": "status.example.com"}, {"host": "*.example.com"}]}})
@@ -223,7 +224,30 @@ async def test_an_annotated_ingress_gets_a_monitor_per_host(api, org, cluster, o
         (owner,) = resource["metadata"]["ownerReferences"]
         assert owner["kind"] == "Ingress" and owner["uid"] == uid and owner["controller"] is True
 
-    await cluster.annotate("default", "shop", {"uptick.dev/monitor": None})
+    await cluster.annotate("networking.k8s.io/v1", "ingresses", "default", "shop", {"uptick.dev/monitor": None})
+
+    async def gone() -> bool:
+        return not await cluster.monitors("default") and not await monitors_in_uptick(api, org)
+
+    await eventually(gone)
+
+
+async def test_an_annotated_httproute_gets_a_monitor_per_hostname(api, org, cluster, operators):
+    await operators.start()
+    await cluster.create("gateway.networking.k8s.io/v1", "httproutes", {
+        "apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute", "metadata": {
+            "name": "docs", "namespace": "default", "annotations": {"uptick.dev/monitor": "true"}},
+        "spec": {"hostnames": ["docs.example.com"], "parentRefs": [{"name": "gateway"}]}})
+
+    async def in_uptick() -> list[dict[str, Any]] | None:
+        return await monitors_in_uptick(api, org) or None
+
+    (made,) = await eventually(in_uptick)
+    assert made["url"] == "https://docs.example.com/"
+    (resource,) = await cluster.monitors("default")
+    assert resource["metadata"]["ownerReferences"][0]["kind"] == "HTTPRoute"
+    await cluster.annotate("gateway.networking.k8s.io/v1", "httproutes", "default", "docs",
+                           {"uptick.dev/monitor": None})
 
     async def gone() -> bool:
         return not await cluster.monitors("default") and not await monitors_in_uptick(api, org)

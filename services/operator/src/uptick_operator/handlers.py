@@ -163,34 +163,44 @@ def register(registry: kopf.OperatorRegistry, settings: OperatorSettings) -> Non
                        message=f"{body.spec.get('url', 'heartbeat')} is up again")
 
 
+# What discovery watches: (group, version, plural, the hosts of an object's spec → their URLs).
+DISCOVERED = (("networking.k8s.io", "v1", "ingresses", "Ingress", ingress.hosts),
+              ("gateway.networking.k8s.io", "v1", "httproutes", "HTTPRoute", ingress.route_hosts))
+
+
 def register_ingresses(registry: kopf.OperatorRegistry) -> None:
-    """Ingress discovery: a Monitor per host of an annotated Ingress; none once the annotation is gone."""
-    wanted = {ingress.ANNOTATION: "true"}
+    for group, version, plural, kind, hosts_of in DISCOVERED:
+        _register_discovery(registry, group, version, plural, kind, hosts_of)
+
+
+def _register_discovery(registry: kopf.OperatorRegistry, group: str, version: str, plural: str, kind: str,
+                        hosts_of: Callable[[dict[str, Any]], dict[str, str]]) -> None:
+    """A Monitor per host of an annotated Ingress or HTTPRoute; none once the annotation is gone."""
+    wanted, label = {ingress.ANNOTATION: "true"}, ingress.LABELS[kind]
 
     for on in (kopf.on.create, kopf.on.update, kopf.on.resume):
-        @on("networking.k8s.io", "v1", "ingresses", registry=registry, id="discover", annotations=wanted,
-            backoff=RETRY_SECONDS)
+        @on(group, version, plural, registry=registry, id="discover", annotations=wanted, backoff=RETRY_SECONDS)
         async def discover(body: kopf.Body, spec: dict[str, Any], namespace: str, name: str, memo: kopf.Memo,
                            **_: Any) -> None:
             operator: Operator = memo["operator"]
-            hosts = ingress.hosts(spec)
-            existing = await operator.kube.monitors(namespace, ingress.LABEL, name)
-            names = {ingress.monitor_name(name, host) for host in hosts}
+            hosts = hosts_of(spec)
+            existing = await operator.kube.monitors(namespace, label, name)
+            names = {ingress.monitor_name(kind, name, host) for host in hosts}
             for monitor in existing:
                 if monitor["metadata"]["name"] not in names:
                     await operator.kube.delete_monitor(namespace, monitor["metadata"]["name"])
             known = {monitor["metadata"]["name"] for monitor in existing}
             for host, url in hosts.items():
-                if ingress.monitor_name(name, host) not in known:
+                if ingress.monitor_name(kind, name, host) not in known:
                     await operator.kube.create_monitor(ingress.monitor_for(dict(body), host, url))
 
-    @kopf.on.update("networking.k8s.io", "v1", "ingresses", registry=registry, id="undiscover",
+    @kopf.on.update(group, version, plural, registry=registry, id="undiscover",
                     field=("metadata", "annotations", ingress.ANNOTATION), backoff=RETRY_SECONDS)
     async def undiscover(new: Any, namespace: str, name: str, memo: kopf.Memo, **_: Any) -> None:
         if new == "true":
             return
         operator: Operator = memo["operator"]
-        for monitor in await operator.kube.monitors(namespace, ingress.LABEL, name):
+        for monitor in await operator.kube.monitors(namespace, label, name):
             await operator.kube.delete_monitor(namespace, monitor["metadata"]["name"])
 
 
