@@ -253,3 +253,16 @@ async def test_an_annotated_httproute_gets_a_monitor_per_hostname(api, org, clus
         return not await cluster.monitors("default") and not await monitors_in_uptick(api, org)
 
     await eventually(gone)
+
+
+def test_a_field_left_out_of_the_spec_is_sent_as_the_apis_default():
+    """spec.RESET is what the API takes for every field it defaults (a new API field fails this until it is there);
+    the fields without a fixed default are the URL, name, schedule, regions and type."""
+    from uptick_monitors.schemas import MonitorCreate
+    from uptick_operator.spec import RESET
+
+    fields = MonitorCreate.model_fields
+    defaults = {name: field.get_default(call_default_factory=True) for name, field in fields.items()}
+    assert set(RESET) == set(defaults) - {"type", "url", "name", "interval_seconds", "timeout_seconds", "regions",
+                                          "managed_by"}
+    assert RESET == {name: defaults[name] for name in RESET}

@@ -13,7 +13,9 @@ ReadSecret = Callable[[str, str, str], Awaitable[str]]  # (namespace, secret nam
 # resets it in Uptick (the API's defaults; the timeout's depends on the interval, as in the API).
 RESET = {"paused": False, "method": "GET", "headers": {}, "body": None, "follow_redirects": True,
          "expected_status": ["200-399"], "verify_tls": True, "assertions": [], "tls_warn_days": 14,
-         "grace_seconds": 0, "quorum": None, "confirmation_period_seconds": 0, "recovery_period_seconds": 0}
+         "grace_seconds": 0, "quorum": None, "confirmation_period_seconds": 0, "recovery_period_seconds": 0,
+         "channel_ids": None, "reminder_interval_seconds": None, "escalate_after_seconds": None,
+         "escalation_channel_ids": None, "depends_on": None}
 DEFAULT_TIMEOUT = 10
 
 
