@@ -15,6 +15,7 @@ test: sync
 
 lint: sync
 	$(UV) run --frozen ruff check .
+	$(UV) run --frozen mypy
 
 sync: $(UV)
 	$(UV) sync --frozen --all-packages --group dev --quiet

@@ -31,7 +31,7 @@ import httpx
 from bench.procs import cpu_seconds, pss_mib
 from uptick_devstack.infra import ROOT, EmbeddedRedis, free_port
 
-SERVICES = ("auth", "monitors", "poller", "checker", "ingest", "notifier")
+SERVICES = tuple(sorted(p.name for p in (ROOT / "services").iterdir() if (p / "pyproject.toml").exists()))
 WORK = Path("/tmp") / f"uptick-footprint-{hashlib.sha256(str(ROOT).encode()).hexdigest()[:10]}"  # noqa: S108
 UV = ROOT / ".run" / "tools" / "bin" / "uv"
 RUN_ENV = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}  # as in the image: the bytecode compiled at install

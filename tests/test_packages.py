@@ -23,7 +23,7 @@ import pytest
 from uptick_devstack.infra import ROOT, free_port
 
 UV = ROOT / ".run" / "tools" / "bin" / "uv"
-SERVICES = ("auth", "monitors", "poller", "checker", "ingest", "notifier")
+SERVICES = tuple(sorted(p.name for p in (ROOT / "services").iterdir() if (p / "pyproject.toml").exists()))
 POSTGRES = {"sqlalchemy", "psycopg", "alembic"}
 API = {"fastapi", "starlette", "uvicorn", "jwt"}
 WORKER = {"aiohttp", "uvloop"}
@@ -33,6 +33,7 @@ NOT_LOADED = {
     "poller": API | {"alembic"},
     "ingest": API | {"alembic"},
     "notifier": API | {"alembic"},
+    "operator": POSTGRES | API,
     "auth": WORKER | {"alembic"},
     "monitors": WORKER | {"alembic"},
 }

@@ -11,6 +11,7 @@ Cookie-authenticated changes must come from the dashboard's own origin (`csrf.py
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
@@ -18,6 +19,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from uptick_common import csrf, tokens
 from uptick_common.api import DbSession, RowId, Unauthorized, bearer_or_cookie, utcnow
@@ -45,7 +47,7 @@ _RANKS = {Role.viewer: 0, Role.editor: 1, Role.admin: 2, Role.owner: 3}
 SCOPES = ("read", "write")
 
 
-def token_role(creator_role: Role, scopes: list[str]) -> Role:
+def token_role(creator_role: Role, scopes: Sequence[str]) -> Role:
     """What an API token may do: its scopes, never more than its creator's role. A `write` token changes
     what an editor may; accounts (members, tokens, the audit log) are managed by people, not tokens."""
     cap = Role.editor if "write" in scopes else Role.viewer
@@ -65,6 +67,20 @@ class Actor:
     @property
     def kind(self) -> str:
         return "token" if self.token_id is not None else "user"
+
+
+@dataclass(frozen=True)
+class Member(Actor):
+    """An actor who belongs to the organization the request acts in: what `require` lets through."""
+
+    org_id: int
+    role: Role
+
+    @classmethod
+    def of(cls, actor: Actor) -> Member | None:
+        if actor.org_id is None or actor.role is None:
+            return None
+        return cls(actor.user_id, actor.org_id, actor.role, actor.session_id, actor.token_id)
 
 
 async def authenticate(request: Request, session: DbSession, org_id: int | None) -> Actor:
@@ -141,12 +157,12 @@ def _forbidden(actor: Actor, needed: Role) -> HTTPException:
     return HTTPException(status.HTTP_403_FORBIDDEN, f"{what} cannot do this: it needs {needed} or above")
 
 
-def require(needed: Role):  # noqa: ANN201 - a FastAPI dependency
+def require(needed: Role) -> Callable[[Request, AsyncSession], Awaitable[Member]]:
     """A member of the organization the request acts in (header, else personal) with at least `needed`."""
 
-    async def member(request: Request, session: DbSession) -> Actor:
-        actor = await authenticate(request, session, None)
-        if actor.role is None:
+    async def member(request: Request, session: DbSession) -> Member:
+        actor = Member.of(await authenticate(request, session, None))
+        if actor is None:
             raise HTTPException(status.HTTP_403_FORBIDDEN, "you are not a member of this organization; "
                                 f"name one you belong to with {ORG_HEADER}")
         if actor.role.rank < needed.rank:
@@ -156,12 +172,12 @@ def require(needed: Role):  # noqa: ANN201 - a FastAPI dependency
     return member
 
 
-def require_in_path(needed: Role):  # noqa: ANN201 - a FastAPI dependency
+def require_in_path(needed: Role) -> Callable[[Request, AsyncSession, int], Awaitable[Member]]:
     """A member of the organization `{org_id}` in the path; another organization is a 404, as if absent."""
 
-    async def member(request: Request, session: DbSession, org_id: RowId) -> Actor:
-        actor = await authenticate(request, session, org_id)
-        if actor.role is None:
+    async def member(request: Request, session: DbSession, org_id: RowId) -> Member:
+        actor = Member.of(await authenticate(request, session, org_id))
+        if actor is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "organization not found")
         if actor.role.rank < needed.rank:
             raise _forbidden(actor, needed)
@@ -176,10 +192,10 @@ async def current_user(request: Request, session: DbSession) -> Actor:
 
 
 # Routes take these: the caller in the organization the request acts in, with at least that role.
-Viewer = Annotated[Actor, Depends(require(Role.viewer))]
-Editor = Annotated[Actor, Depends(require(Role.editor))]
-Admin = Annotated[Actor, Depends(require(Role.admin))]
-OrgViewer = Annotated[Actor, Depends(require_in_path(Role.viewer))]
-OrgAdmin = Annotated[Actor, Depends(require_in_path(Role.admin))]
-OrgOwner = Annotated[Actor, Depends(require_in_path(Role.owner))]
+Viewer = Annotated[Member, Depends(require(Role.viewer))]
+Editor = Annotated[Member, Depends(require(Role.editor))]
+Admin = Annotated[Member, Depends(require(Role.admin))]
+OrgViewer = Annotated[Member, Depends(require_in_path(Role.viewer))]
+OrgAdmin = Annotated[Member, Depends(require_in_path(Role.admin))]
+OrgOwner = Annotated[Member, Depends(require_in_path(Role.owner))]
 CurrentUser = Annotated[Actor, Depends(current_user)]

@@ -16,7 +16,7 @@ T = TypeVar("T")
 log = structlog.get_logger(__name__)
 
 # Redis (or the network to it) is away for a while, as opposed to a bug or bad data.
-REDIS_ERRORS: tuple[type[BaseException], ...] = (
+REDIS_ERRORS: tuple[type[Exception], ...] = (
     OSError,
     TimeoutError,
     redis.exceptions.ConnectionError,
@@ -28,7 +28,7 @@ _POSTGRES_ERRORS = (("psycopg", "OperationalError"), ("sqlalchemy.exc", "Operati
                     ("sqlalchemy.exc", "InterfaceError"))
 
 
-def loaded_errors(names: Iterable[tuple[str, str]], *, load: bool = False) -> tuple[type[BaseException], ...]:
+def loaded_errors(names: Iterable[tuple[str, str]], *, load: bool = False) -> tuple[type[Exception], ...]:
     """The exception classes named (module, class) whose modules are loaded. An error of a module never
     imported cannot be raised, so that is enough for an `except` clause or an `isinstance`, and a process
     that never speaks to Postgres (the checker) never imports psycopg or SQLAlchemy to list their errors.
@@ -37,10 +37,12 @@ def loaded_errors(names: Iterable[tuple[str, str]], *, load: bool = False) -> tu
     if load:
         for module in {module for module, _ in names}:
             importlib.import_module(module)
-    return tuple(getattr(sys.modules[module], name) for module, name in names if module in sys.modules)
+    found: tuple[type[Exception], ...] = tuple(getattr(sys.modules[module], name) for module, name in names
+                                              if module in sys.modules)
+    return found
 
 
-def transient_errors(*, postgres: bool = False) -> tuple[type[BaseException], ...]:
+def transient_errors(*, postgres: bool = False) -> tuple[type[Exception], ...]:
     """Failures that mean "a dependency is away for a while" (Redis, Postgres), as opposed to a bug or bad data.
     Postgres' once their libraries are loaded (`loaded_errors`); `postgres=True` loads them first."""
     return REDIS_ERRORS + loaded_errors(_POSTGRES_ERRORS, load=postgres)

@@ -24,10 +24,12 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
+from typing import TypedDict, cast
 
 import redis.asyncio as aioredis
 import structlog
 from redis.exceptions import ResponseError
+from redis.typing import EncodableT, FieldT
 
 from uptick_common.faults import is_retryable
 from uptick_common.metrics import DEAD_LETTERS
@@ -63,6 +65,18 @@ if #claim == 5 then return 0 end
 claim[#claim + 1] = 'JUSTID'
 return #redis.call(unpack(claim))
 """
+
+
+# What redis-py's XREADGROUP, XAUTOCLAIM and XPENDING (range) answer, which its annotations leave open.
+_ReadReply = list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]]
+_AutoClaimReply = tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]], list[bytes]]
+
+
+class _PendingEntry(TypedDict):
+    message_id: bytes
+    consumer: bytes
+    time_since_delivered: int
+    times_delivered: int
 
 
 @dataclass(frozen=True)
@@ -190,7 +204,8 @@ class StreamConsumer:
     async def dead_letter(self, delivery: Delivery, reason: str) -> None:
         """Keep the message for a human, with the reason, and take it off the group's books."""
         dead = dead_letter_stream(self.stream)
-        fields = {**delivery.fields, b"dead_reason": reason.encode(), b"dead_id": delivery.id.encode()}
+        fields: dict[FieldT, EncodableT] = {key: value for key, value in delivery.fields.items()}
+        fields.update({b"dead_reason": reason.encode(), b"dead_id": delivery.id.encode()})
         async with self.client.pipeline(transaction=True) as pipe:
             pipe.xadd(dead, fields, maxlen=100_000, approximate=True)
             pipe.xack(self.stream, self.group, delivery.id)
@@ -221,7 +236,7 @@ class StreamConsumer:
             self.group, self.consumer, {self.stream: start}, count=count, block=block_ms
         )
         deliveries = []
-        for _stream, entries in reply or []:
+        for _stream, entries in cast(_ReadReply, reply or []):
             for entry_id, fields in entries:
                 self._last_entry_id = text(entry_id)
                 if not fields:  # trimmed away while pending (redis-py gives {}): nothing to process, but say so
@@ -232,9 +247,10 @@ class StreamConsumer:
 
     async def _reclaim(self, count: int) -> list[Delivery]:
         """Take over messages idle longer than the visibility timeout; retire the ones tried too often."""
-        _cursor, entries, deleted = await self.client.xautoclaim(
+        reply = await self.client.xautoclaim(
             self.stream, self.group, self.consumer, min_idle_time=self.claim_idle_ms, start_id="0-0", count=count
         )
+        _cursor, entries, deleted = cast(_AutoClaimReply, reply)
         if deleted:
             await self._lost([text(d) for d in deleted])
         if not entries:
@@ -251,7 +267,7 @@ class StreamConsumer:
             self.stream, self.group, min=deliveries[0].id, max=deliveries[-1].id, count=len(deliveries) * 2,
             consumername=self.consumer,
         )
-        times_by_id = {text(p["message_id"]): int(p["times_delivered"]) for p in pending}
+        times_by_id = {text(p["message_id"]): int(p["times_delivered"]) for p in cast(list[_PendingEntry], pending)}
         fresh = []
         for delivery in deliveries:
             times = times_by_id.get(delivery.id, 1)

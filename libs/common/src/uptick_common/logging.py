@@ -30,13 +30,13 @@ import time
 from typing import Any, TextIO
 
 import structlog
-from structlog.typing import Processor
+from structlog.typing import EventDict, Processor
 
 # Keys whose values never reach a log line, whatever logged them.
 _SECRET_KEYS = {"password", "token", "access_token", "authorization", "cookie", "secret", "set-cookie"}
 
 
-def _redact(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def _redact(_: Any, __: str, event_dict: EventDict) -> EventDict:
     for key in event_dict:
         if key.lower() in _SECRET_KEYS:
             event_dict[key] = "[redacted]"
@@ -46,7 +46,7 @@ def _redact(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
 _second_stamp = (0, "1970-01-01T00:00:00")  # (a second since the epoch, its ISO 8601 form), replaced whole
 
 
-def _add_timestamp(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def _add_timestamp(_: Any, __: str, event_dict: EventDict) -> EventDict:
     """`TimeStamper(fmt="iso", utc=True)`'s format ("2024-05-01T12:00:00.123456Z"), a quarter of its cost."""
     global _second_stamp
     second, nanoseconds = divmod(time.time_ns(), 1_000_000_000)
@@ -68,11 +68,11 @@ def _json_default(obj: Any) -> Any:
 _encode_json = json.JSONEncoder(default=_json_default).encode
 
 
-def _render_json(_: Any, __: str, event_dict: dict[str, Any]) -> str:
+def _render_json(_: Any, __: str, event_dict: EventDict) -> str:
     return _encode_json(event_dict)
 
 
-class _StdoutHandler(logging.StreamHandler):
+class _StdoutHandler(logging.StreamHandler[TextIO]):
     """Writes to the current `sys.stdout` (as `logging.lastResort` does for stderr), unless a stream is set.
 
     Following `sys.stdout` keeps lines going where the process's stdout goes now, pytest's capture
@@ -104,8 +104,10 @@ class _LineWriter:
     def msg(self, message: str) -> None:
         handler = self._handler
         line = message + "\n"
+        lock = handler.lock
+        assert lock is not None  # made by Handler.__init__
         try:
-            with handler.lock:
+            with lock:
                 stream = handler.stream
                 stream.write(line)
                 stream.flush()

@@ -23,12 +23,12 @@ async def check_dependencies(
         try:
             async with asyncio.timeout(timeout), engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
-        except (TimeoutError, *transient_errors()) as exc:
+        except transient_errors() as exc:  # TimeoutError among them
             failures["postgres"] = type(exc).__name__
     if redis is not None:
         try:
             async with asyncio.timeout(timeout):
                 await redis.ping()
-        except (TimeoutError, *transient_errors()) as exc:
+        except transient_errors() as exc:  # TimeoutError among them
             failures["redis"] = type(exc).__name__
     return failures

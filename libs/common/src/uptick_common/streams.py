@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from typing import Literal, Self, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -43,8 +44,9 @@ class Message(BaseModel):
         return {"data": self.model_dump_json()}
 
     @classmethod
-    def from_fields(cls, fields: dict[bytes | str, bytes | str]):  # type: ignore[no-untyped-def]
-        raw = fields.get(b"data", fields.get("data"))
+    def from_fields(cls, fields: Mapping[bytes, bytes] | Mapping[str, str]) -> Self:
+        data = cast("Mapping[bytes | str, bytes | str]", fields)  # bytes as Redis answers, str as fields() made
+        raw = data.get(b"data", data.get("data"))
         if raw is None:
             raise ValueError("message has no data field")
         return cls.model_validate_json(raw)

@@ -13,6 +13,7 @@ import subprocess
 import time
 import warnings
 from pathlib import Path
+from types import ModuleType
 
 import psycopg
 from psycopg import sql
@@ -58,7 +59,7 @@ def postgres_server_url() -> tuple[str, str]:
     return server.get_uri("postgres"), f"embedded PostgreSQL in {pgdata}"
 
 
-def import_pgserver():  # type: ignore[no-untyped-def]
+def import_pgserver() -> ModuleType:
     """pgserver, imported late (it brings a Postgres of its own). Its runtime directory falls back to
     /tmp/runtime-<uid> where XDG_RUNTIME_DIR is unset (containers, CI): expected, not worth a warning."""
     with warnings.catch_warnings():
@@ -74,6 +75,8 @@ def with_database(url: str, name: str) -> str:
 def ensure_database(url: str, *, recreate: bool = False) -> None:
     """Create the database named in `url` if it is missing (or anew, for tests)."""
     name = make_url(url).database
+    if name is None:
+        raise ValueError(f"{url!r} names no database")
     admin = with_database(url, "postgres")
     with psycopg.connect(libpq_url(admin), autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVarTuple
 
 from fastapi import HTTPException, Query, status
 from sqlalchemy import Select
 from sqlalchemy.orm import InstrumentedAttribute
 
 Limit = Annotated[int, Query(ge=1, le=500)]
+Row = TypeVarTuple("Row")
 
 
-def after(query: Select[Any], id_column: InstrumentedAttribute[int], cursor: str | None, limit: int, *,
-          newest_first: bool = False) -> Select[Any]:
+def after(query: Select[*Row], id_column: InstrumentedAttribute[int], cursor: str | None, limit: int, *,
+          newest_first: bool = False) -> Select[*Row]:
     """`query` limited to the page after `cursor` (one row more, so that the caller knows if another follows)."""
     if cursor is not None:
         if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 18:

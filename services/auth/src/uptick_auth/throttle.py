@@ -21,14 +21,18 @@ class LoginThrottle:
     async def retry_after(self, email: str) -> int | None:
         """Seconds until this email may try again, or None when it may try now."""
         async with self.redis.pipeline(transaction=False) as pipe:
-            count, ttl = await pipe.get(_key(email)).ttl(_key(email)).execute()
+            pipe.get(_key(email))
+            pipe.ttl(_key(email))
+            count, ttl = await pipe.execute()
         if count is None or int(count) < self.max_failures:
             return None
         return max(int(ttl), 1)
 
     async def failed(self, email: str) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
-            await pipe.incr(_key(email)).expire(_key(email), self.window_seconds, nx=True).execute()
+            pipe.incr(_key(email))
+            pipe.expire(_key(email), self.window_seconds, nx=True)
+            await pipe.execute()
 
     async def succeeded(self, email: str) -> None:
         await self.redis.delete(_key(email))

@@ -83,7 +83,7 @@ class Connector:
                 sock.close()
                 raise
         timeline.connected()
-        return transport, handler  # type: ignore[return-value]  # a stream connection's transport
+        return transport, handler
 
     def _refusal(self, address: str) -> str | None:
         literal = self.literal(address)

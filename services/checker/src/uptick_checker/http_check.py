@@ -23,6 +23,7 @@ from base64 import b64encode
 from collections.abc import Mapping, Sequence
 from functools import partial
 from http.cookies import CookieError, SimpleCookie
+from typing import cast
 
 import aiohttp
 from aiohttp.client_proto import ResponseHandler
@@ -82,12 +83,13 @@ class HttpChecker:
         if spec.type != "http":
             return await check_socket(url, timeout_seconds, spec, connector=self._connector, tls_contexts=self._tls)
         return await judge(partial(self._fetch, url, spec), timeout_seconds, spec.assertions,
-                           partial(_status_error, expected=spec.expected_status))
+                           partial(_status_error, expected=cast(list[str], spec.expected_status)))  # made text
 
     async def _fetch(self, target: str, spec: CheckSpec, timeline: Timeline) -> Observed:
         """The final response after following redirects; every hop is validated before it is requested."""
         url = parsed_url(target)
-        method, body, headers = spec.method, spec.body, spec.headers
+        method: str = spec.method
+        body, headers = spec.body, spec.headers
         jar: aiohttp.CookieJar | None = None  # cookies set during this check's redirects only
         for _hop in range(MAX_REDIRECTS + 1):
             self._validate(url)

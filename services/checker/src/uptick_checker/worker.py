@@ -84,7 +84,7 @@ class Checker(Worker[CheckerSettings]):
 
     def _start(self, delivery: Delivery) -> None:
         try:
-            job = CheckJob.from_fields(delivery.fields)  # type: ignore[arg-type]  # bytes keys are read too
+            job = CheckJob.from_fields(delivery.fields)
             if not (math.isfinite(job.timeout_seconds) and job.timeout_seconds > 0):
                 raise ValueError(f"timeout_seconds must be a positive number, not {job.timeout_seconds}")
         except ValueError as exc:

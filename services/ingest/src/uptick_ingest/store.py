@@ -114,6 +114,7 @@ async def write_batch(conn: AsyncConnection, results: list[CheckResult], *, roll
     """Store the batch (and add it to the rollups); returns how many ticks were new (the rest were
     duplicates)."""
     raw = (await conn.get_raw_connection()).driver_connection  # the same connection and transaction
+    assert raw is not None  # a pooled connection's driver connection is open
     async with raw.cursor() as cursor:
         await cursor.execute(_BATCH_TABLES)
         async with cursor.copy(_COPY_BATCH) as copy:

@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import time
+from typing import cast
 
 import structlog
 from fastapi import APIRouter, HTTPException, Request, status
 from redis.asyncio import Redis
+from redis.typing import EncodableT, FieldT
 from sqlalchemy import select
 
 from uptick_common.api import DbSession
@@ -22,7 +24,7 @@ PING_METHODS = ["GET", "POST", "HEAD"]
 
 async def record_ping(redis: Redis, monitor_id: int, *, failed: bool) -> None:
     result = ping_result(monitor_id, time.time_ns() // 1_000_000, failed=failed)
-    await redis.xadd(RESULTS_STREAM, result.fields())
+    await redis.xadd(RESULTS_STREAM, cast("dict[FieldT, EncodableT]", result.fields()))
 
 
 async def _ping(request: Request, session: DbSession, token: str, *, failed: bool) -> dict[str, bool]:

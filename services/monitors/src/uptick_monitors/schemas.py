@@ -103,7 +103,7 @@ class _MonitorFields(_Strict):
 
 def _optional(field: FieldInfo) -> tuple[Any, Any]:
     """A CheckSpec field as a change: the same type and rules, or absent (None)."""
-    kind = Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
+    kind: Any = Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
     return kind | None, Field(default=None, description=field.description, repr=field.repr)
 
 

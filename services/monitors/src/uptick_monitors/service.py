@@ -14,7 +14,7 @@ from sqlalchemy import Row, Text, delete, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from uptick_common import audit
-from uptick_common.access import Actor
+from uptick_common.access import Member
 from uptick_common.checks import HEARTBEAT_REGION, CheckSpec
 from uptick_common.checks.spec import stored_spec
 from uptick_common.checks.targets import stored_target, target_host
@@ -31,7 +31,7 @@ from uptick_monitors.schemas import (
     check_timeout,
 )
 
-SPEC_FIELDS = frozenset(CheckSpec.model_fields)  # the fields of a monitor that say how it is checked
+SPEC_FIELDS = set(CheckSpec.model_fields)  # the fields of a monitor that say how it is checked
 log = structlog.get_logger(__name__)
 
 
@@ -228,7 +228,7 @@ def _check_quorum(quorum: int | None, regions: Sequence[str]) -> None:
 
 
 async def create(
-    *, session: AsyncSession, actor: Actor, data: MonitorCreate, known_regions: Sequence[str]
+    *, session: AsyncSession, actor: Member, data: MonitorCreate, known_regions: Sequence[str]
 ) -> MonitorOut:
     token = None
     if data.type == "heartbeat":  # checked by the pings of the user's job, not from regions
@@ -254,7 +254,7 @@ async def create(
 
 
 async def update(
-    *, session: AsyncSession, actor: Actor, monitor_id: int, data: MonitorUpdate, known_regions: Sequence[str],
+    *, session: AsyncSession, actor: Member, monitor_id: int, data: MonitorUpdate, known_regions: Sequence[str],
     manager: str | None = None,
 ) -> MonitorOut:
     monitor = await session.scalar(
@@ -310,7 +310,7 @@ def _merged_check(monitor: Monitor, changes: dict[str, Any], url: str) -> dict[s
     return {"spec": spec.model_dump(mode="json"), "url": url}
 
 
-async def remove(*, session: AsyncSession, actor: Actor, monitor_id: int, manager: str | None = None) -> None:
+async def remove(*, session: AsyncSession, actor: Member, monitor_id: int, manager: str | None = None) -> None:
     found = (await session.execute(
         select(Monitor.managed_by).where(Monitor.id == monitor_id, Monitor.org_id == actor.org_id).with_for_update()
     )).first()

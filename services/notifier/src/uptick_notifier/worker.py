@@ -46,7 +46,7 @@ class Notifier(Worker[NotifierSettings]):
         self._next_reminders = 0.0
 
     @classmethod
-    async def create(cls, settings: NotifierSettings) -> Notifier:  # type: ignore[override]
+    async def create(cls, settings: NotifierSettings) -> Notifier:
         return cls(settings, create_engine(settings.database_url, pool_size=4))
 
     async def step(self) -> float:

@@ -68,7 +68,7 @@ class DueMonitor:
     def last_sign(self) -> datetime | None:
         """Heartbeat monitors: the last ping, or the monitor's creation or change if that came later."""
         ping = self.region_results.get(HEARTBEAT_REGION)
-        return max((t for t in (self.changed_at, ping and ping.checked_at) if t is not None), default=None)
+        return max((t for t in (self.changed_at, ping.checked_at if ping else None) if t is not None), default=None)
 
 
 async def claim_due(conn: AsyncConnection, limit: int) -> list[DueMonitor]:

@@ -8,9 +8,11 @@ job is sent twice (ingest stores it once), never lost.
 from __future__ import annotations
 
 import time
+from typing import cast
 
 import structlog
 from redis.asyncio import Redis
+from redis.typing import EncodableT, FieldT
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from uptick_common.heartbeats import overdue_result
@@ -90,7 +92,7 @@ class Poller(Worker[PollerSettings]):
                                             period_seconds=monitor.interval_seconds,
                                             grace_seconds=monitor.spec.grace_seconds)
                     if missed is not None:
-                        pipe.xadd(RESULTS_STREAM, missed.fields())
+                        pipe.xadd(RESULTS_STREAM, cast("dict[FieldT, EncodableT]", missed.fields()))
                     continue
                 scheduled_ms = int(monitor.due_at.timestamp() * 1000)
                 for region in monitor.regions:

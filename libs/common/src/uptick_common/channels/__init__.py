@@ -21,7 +21,8 @@ HIDDEN = "(hidden)"
 
 def parse(type_: str, config: dict[str, Any]) -> ChannelConfig:
     """The validated config of a channel of `type_`; a pydantic ValidationError says what is wrong."""
-    return TYPES[type_].Config.model_validate(config)
+    model: type[ChannelConfig] = TYPES[type_].Config
+    return model.model_validate(config)
 
 
 def shown(type_: str, config: dict[str, Any]) -> dict[str, Any]:

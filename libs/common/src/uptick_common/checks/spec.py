@@ -72,7 +72,7 @@ class CheckSpec(BaseModel):
     headers: RequestHeaders = Field(default_factory=dict, repr=False, description="request headers")
     body: RequestBody | None = Field(default=None, repr=False, description="request body")
     follow_redirects: bool = True
-    expected_status: StatusCodes = Field(default_factory=lambda: list(DEFAULT_STATUS),
+    expected_status: StatusCodes = Field(default_factory=lambda: list[int | str](DEFAULT_STATUS),
                                          description='codes and ranges that are up, e.g. [200, "300-399"]')
     verify_tls: bool = True
     assertions: Assertions = Field(default_factory=list, description="all must hold for the check to be up")

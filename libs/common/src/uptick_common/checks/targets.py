@@ -34,7 +34,8 @@ def _url_text(url: HttpUrl) -> str:
     return str(url)
 
 
-_HTTP_URL: TypeAdapter[str] = TypeAdapter(Annotated[HttpUrl, Field(max_length=2048), AfterValidator(_url_text)])
+_HTTP_URL: TypeAdapter[str] = TypeAdapter(  # the validator makes a str of the parsed URL
+    Annotated[HttpUrl, Field(max_length=2048), AfterValidator(_url_text)])  # type: ignore[arg-type]
 
 
 def stored_target(kind: str, url: str) -> str:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +17,7 @@ from uptick_common.db.models import ApiToken
 log = structlog.get_logger(__name__)
 
 
-async def create(*, session: AsyncSession, actor: Actor, name: str, scopes: list[str],
+async def create(*, session: AsyncSession, actor: Actor, name: str, scopes: Sequence[str],
                  expires_at: datetime | None) -> tuple[ApiToken, str]:
     """The new token's row and the token itself (which is not stored)."""
     token = tokens.new_api_token()

@@ -3,6 +3,7 @@ first, so that two concurrent changes cannot together leave it without an owner.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -26,7 +27,7 @@ async def add_personal(session: AsyncSession, user: User) -> None:
     session.add(Membership(org_id=org.id, user_id=user.id, role=Role.owner))
 
 
-def mine(actor: Actor) -> Select[Any]:
+def mine(actor: Actor) -> Select[int, str, bool, str, datetime]:
     """The caller's organizations with the caller's role (an API token: only its own, with its own role)."""
     query = (select(Organization.id, Organization.name, Organization.personal_for.is_not(None), Membership.role,
                     Organization.created_at)
@@ -77,7 +78,7 @@ async def delete(*, session: AsyncSession, actor: Actor, org_id: int) -> None:
     log.info("organization deleted", org_id=org_id, user_id=actor.user_id)
 
 
-def members(org_id: int) -> Select[Any]:
+def members(org_id: int) -> Select[int, str, str, datetime]:
     return (select(Membership.user_id, User.email, Membership.role, Membership.created_at)
             .join(User, User.id == Membership.user_id).where(Membership.org_id == org_id))
 

@@ -77,7 +77,7 @@ async def _health(session: AsyncSession, channel_ids: list[int]) -> dict[int, Ch
 
 
 def _out(channel: Channel, health: ChannelHealth) -> ChannelOut:
-    return ChannelOut(id=channel.id, type=channel.type, name=channel.name,  # type: ignore[arg-type]
+    return ChannelOut(id=channel.id, type=channel.type, name=channel.name,
                       config=channels.shown(channel.type, channel.config), is_default=channel.is_default,
                       created_at=channel.created_at, updated_at=channel.updated_at, health=health)
 

@@ -125,8 +125,9 @@ _SUMS = ("sum(checks), sum(up_checks), sum(down_checks), sum(up_seconds), sum(do
 
 
 def _totals(row: Sequence[Any]) -> Totals:
-    counts = [int(v) for v in row[:7]]
-    return Totals(*counts, latency_min=row[7], latency_max=row[8], latency_sum=int(row[9]), histogram=list(row[10]))
+    checks, up, down, up_s, down_s, maintenance_s, latencies = (int(v) for v in row[:7])
+    return Totals(checks, up, down, up_s, down_s, maintenance_s, latencies, latency_min=row[7], latency_max=row[8],
+                  latency_sum=int(row[9]), histogram=list(row[10]))
 
 
 async def _owned(session: AsyncSession, org_id: int, monitor_id: int) -> tuple[list[str], datetime]:

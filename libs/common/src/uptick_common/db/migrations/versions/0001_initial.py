@@ -4,6 +4,8 @@ Revision ID: 0001
 Revises:
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
@@ -16,7 +18,7 @@ depends_on = None
 NOW = sa.text("now()")
 
 
-def _ts(name: str, **kwargs: object) -> sa.Column:
+def _ts(name: str, **kwargs: Any) -> sa.Column[Any]:
     return sa.Column(name, sa.DateTime(timezone=True), **kwargs)
 
 

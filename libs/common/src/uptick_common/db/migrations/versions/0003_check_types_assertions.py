@@ -4,6 +4,8 @@ Revision ID: 0003
 Revises: 0002
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
@@ -13,7 +15,7 @@ down_revision = "0002"
 branch_labels = None
 depends_on = None
 
-def _monitor_columns() -> tuple[sa.Column, ...]:
+def _monitor_columns() -> tuple[sa.Column[Any], ...]:
     return (
         sa.Column("type", sa.Text, nullable=False, server_default="http"),
         sa.Column("method", sa.Text, nullable=False, server_default="GET"),
@@ -27,7 +29,7 @@ def _monitor_columns() -> tuple[sa.Column, ...]:
     )
 
 
-def _tick_columns() -> tuple[sa.Column, ...]:  # nullable, no default: adding them rewrites nothing
+def _tick_columns() -> tuple[sa.Column[Any], ...]:  # nullable, no default: adding them rewrites nothing
     return (
         sa.Column("dns_ms", sa.Integer),
         sa.Column("connect_ms", sa.Integer),

@@ -11,6 +11,8 @@ Revision ID: 0008
 Revises: 0007
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
@@ -23,7 +25,7 @@ depends_on = None
 CHANNEL_TYPES = "('webhook', 'slack', 'discord', 'teams', 'email', 'pagerduty', 'telegram', 'ntfy')"
 
 
-def _created() -> sa.Column:
+def _created() -> sa.Column[Any]:
     return sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
 
 
