@@ -24,7 +24,9 @@ def auth_env(
     monkeypatch.setenv("UPTICK_JWT_PRIVATE_KEY_FILE", str(jwt_keys[0]))
     monkeypatch.setenv("UPTICK_JWT_PUBLIC_KEY_FILE", str(jwt_keys[1]))
     monkeypatch.delenv("UPTICK_COOKIE_SECURE", raising=False)
-    monkeypatch.delenv("UPTICK_LOGIN_MAX_FAILURES", raising=False)
+    for name in ("LOGIN_MAX_FAILURES", "LOGIN_MAX_FAILURES_PER_ADDRESS", "SIGNUP_MAX_PER_ADDRESS",
+                 "PASSWORD_HASH_CONCURRENCY", "PASSWORD_HASH_QUEUE"):
+        monkeypatch.delenv(f"UPTICK_{name}", raising=False)
 
 
 @pytest.fixture

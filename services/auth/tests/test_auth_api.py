@@ -176,6 +176,61 @@ async def test_login_throttle(auth_env: None, monkeypatch: pytest.MonkeyPatch) -
             assert (await login("grace@example.com", PASSWORD)).status_code == 200
 
 
+async def test_concurrent_wrong_passwords_are_throttled(client: httpx.AsyncClient, user: dict) -> None:
+    """The count is taken before the hash: 60 wrong passwords at once pass at most the limit (10) to it."""
+    answers = await asyncio.gather(*(
+        client.post("/api/auth/login", json={"email": EMAIL, "password": f"wrong {i}"}) for i in range(60)
+    ))
+    codes = [answer.status_code for answer in answers]
+    assert codes.count(401) <= 10 and codes.count(429) >= 50, codes
+    assert set(codes) <= {401, 429}
+    assert all(0 < int(a.headers["retry-after"]) <= 900 for a in answers if a.status_code == 429)
+
+
+def client_at(address: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(address, 40000)),
+                             base_url="http://auth.test")
+
+
+async def test_failures_per_address_and_signups_per_address(auth_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("UPTICK_LOGIN_MAX_FAILURES_PER_ADDRESS", "4")
+    monkeypatch.setenv("UPTICK_SIGNUP_MAX_PER_ADDRESS", "2")
+    async with app.router.lifespan_context(app):
+        async with client_at("192.0.2.7") as c, client_at("198.51.100.9") as other:
+            for email in (EMAIL, "grace@example.com"):
+                signup = await c.post("/api/auth/signup", json={"email": email, "password": PASSWORD})
+                assert signup.status_code == 201
+            third = await c.post("/api/auth/signup", json={"email": "eve@example.com", "password": PASSWORD})
+            assert third.status_code == 429 and int(third.headers["retry-after"]) > 0
+            assert third.json() == {"detail": third.json()["detail"]} and "sign-ups" in third.json()["detail"]
+            assert (await other.post("/api/auth/signup",
+                                     json={"email": "eve@example.com", "password": PASSWORD})).status_code == 201
+
+            # A success gives its address's attempt back: only failures count against an address.
+            assert (await c.post("/api/auth/login", json={"email": EMAIL, "password": PASSWORD})).status_code == 200
+            # Four wrong passwords spread over several emails (under each email's limit) close the address.
+            for email in ("a@example.com", "b@example.com", "c@example.com", "d@example.com"):
+                assert (await c.post("/api/auth/login", json={"email": email, "password": "nope"})).status_code == 401
+            throttled = await c.post("/api/auth/login", json={"email": EMAIL, "password": PASSWORD})
+            assert throttled.status_code == 429
+            # Another address logs in to the same account.
+            assert (await other.post("/api/auth/login", json={"email": EMAIL, "password": PASSWORD})).status_code == 200
+
+
+async def test_a_full_hashing_queue_is_503_with_retry_after(auth_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("UPTICK_PASSWORD_HASH_CONCURRENCY", "1")
+    monkeypatch.setenv("UPTICK_PASSWORD_HASH_QUEUE", "1")
+    async with app.router.lifespan_context(app):
+        async with client_at("192.0.2.7") as c:
+            answers = await asyncio.gather(*(
+                c.post("/api/auth/signup", json={"email": f"u{i}@example.com", "password": PASSWORD}) for i in range(6)
+            ))
+    codes = sorted(answer.status_code for answer in answers)
+    assert codes.count(201) >= 1 and codes.count(503) >= 3 and set(codes) <= {201, 503}, codes
+    busy = next(a for a in answers if a.status_code == 503)
+    assert busy.headers["retry-after"] == "2" and busy.json()["detail"].startswith("too many")
+
+
 async def test_weaker_hash_is_upgraded_on_login(client: httpx.AsyncClient, user: dict) -> None:
     weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
     async with app.state.sessions() as session:

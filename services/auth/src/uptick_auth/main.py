@@ -9,9 +9,10 @@ from pathlib import Path
 
 import structlog
 import uvicorn
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
-from uptick_auth import audit
+from uptick_auth import audit, passwords
 from uptick_auth.apitokens.router import router as tokens_router
 from uptick_auth.invitations.router import router as invitations_router
 from uptick_auth.orgs.router import router as orgs_router
@@ -42,8 +43,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.private_key, app.state.public_key = private_key, public_key
         app.state.sessions = session_factory(engine)
         app.state.smtp = SmtpSettings()
-        app.state.throttle = LoginThrottle(redis, max_failures=settings.login_max_failures,
-                                           window_seconds=settings.login_failure_window_seconds)
+        app.state.throttle = LoginThrottle(
+            redis, max_failures=settings.login_max_failures, window_seconds=settings.login_failure_window_seconds,
+            max_failures_per_address=settings.login_max_failures_per_address,
+            max_signups_per_address=settings.signup_max_per_address,
+            signup_window_seconds=settings.signup_window_seconds,
+        )
+        passwords.configure(concurrency=settings.password_hash_concurrency, queue=settings.password_hash_queue)
         app.state.ready = partial(check_dependencies, engine=engine, redis=redis)
         log.info("auth started")
         yield
@@ -64,6 +70,13 @@ def _load_keys(settings: AuthSettings) -> tuple[bytes, bytes]:
 
 app = create_app(service="auth", prefix="/api/auth", lifespan=lifespan)
 install_auth_errors(app)
+
+
+@app.exception_handler(passwords.Busy)
+async def hashing_busy(_: Request, __: passwords.Busy) -> JSONResponse:
+    """More password hashes waiting than the queue holds (log-in, sign-up, password change): try shortly."""
+    return JSONResponse({"detail": "too many log-ins at once, try again shortly"}, status_code=503,
+                        headers={"Retry-After": "2"})
 app.include_router(router)
 app.include_router(orgs_router)
 app.include_router(tokens_router)

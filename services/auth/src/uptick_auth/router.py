@@ -39,12 +39,26 @@ def _session_only(actor: Actor) -> str:
     return actor.session_id
 
 
+def client_address(request: Request) -> str:
+    """The caller's address; behind the router or an ingress uvicorn takes it from X-Forwarded-For for the
+    proxies it trusts (`FORWARDED_ALLOW_IPS`)."""
+    return request.client.host if request.client else "unknown"
+
+
+def too_many(exc: service.TooManyAttempts) -> HTTPException:
+    """The HTTP answer to a throttled attempt (a full hashing queue is main.py's 503, on every route)."""
+    return HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, str(exc), headers={"Retry-After": str(exc.retry_after)})
+
+
 @router.post("/signup", status_code=status.HTTP_201_CREATED)
-async def signup(body: SignupRequest, session: DbSession) -> UserOut:
+async def signup(body: SignupRequest, request: Request, session: DbSession, throttle: Throttle) -> UserOut:
     try:
-        user = await service.sign_up(session=session, email=body.email, password=body.password)
+        user = await service.sign_up(session=session, throttle=throttle, email=body.email,
+                                     password=body.password, address=client_address(request))
     except service.EmailTaken:
         raise HTTPException(status.HTTP_409_CONFLICT, "an account with this email already exists") from None
+    except service.TooManyAttempts as exc:
+        raise too_many(exc) from None
     return UserOut.model_validate(user)
 
 
@@ -57,15 +71,14 @@ async def login(
     try:
         issued = await service.log_in(
             session=session, throttle=throttle, email=body.email, password=body.password,
-            private_key=request.app.state.private_key,
+            address=client_address(request), private_key=request.app.state.private_key,
             ttl=timedelta(seconds=settings.access_token_ttl_seconds),
             session_ttl=timedelta(seconds=settings.session_ttl_seconds),
         )
     except service.InvalidCredentials:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid email or password") from None
     except service.TooManyAttempts as exc:
-        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, str(exc),
-                            headers={"Retry-After": str(exc.retry_after)}) from None
+        raise too_many(exc) from None
     return _hand_out(response, settings, issued)
 
 

@@ -38,13 +38,16 @@ class SessionEnded(Exception):
 
 
 class TooManyAttempts(Exception):
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(f"too many failed log-ins, retry in {retry_after} s")
+    def __init__(self, retry_after: int, what: str = "failed log-ins") -> None:
+        super().__init__(f"too many {what}, retry in {retry_after} s")
         self.retry_after = retry_after
 
 
-async def sign_up(*, session: AsyncSession, email: str, password: str) -> User:
+async def sign_up(*, session: AsyncSession, throttle: LoginThrottle, email: str, password: str, address: str) -> User:
     """`email` is already lower-cased, so the unique index makes the check case-insensitive."""
+    if (retry_after := await throttle.signup_attempt(address)) is not None:
+        log.warning("sign-up throttled")
+        raise TooManyAttempts(retry_after, "sign-ups from this address")
     user = User(email=email, password_hash=await passwords.hash_password(password))
     session.add(user)
     try:
@@ -82,20 +85,20 @@ class Issued:
 
 
 async def log_in(
-    *, session: AsyncSession, throttle: LoginThrottle, email: str, password: str,
+    *, session: AsyncSession, throttle: LoginThrottle, email: str, password: str, address: str,
     private_key: bytes, ttl: timedelta, session_ttl: timedelta,
 ) -> Issued:
-    """A new session, its first refresh token and a signed access token."""
-    if (retry_after := await throttle.retry_after(email)) is not None:
+    """A new session, its first refresh token and a signed access token. The attempt is counted before the
+    password is hashed."""
+    if (retry_after := await throttle.login_attempt(email, address)) is not None:
         log.warning("log-in throttled")
         raise TooManyAttempts(retry_after)
     try:
         user = await authenticate(session=session, email=email, password=password)
     except InvalidCredentials:
-        await throttle.failed(email)
         log.info("log-in failed")
         raise
-    await throttle.succeeded(email)
+    await throttle.succeeded(email, address)
     auth_session = AuthSession(id=secrets.token_urlsafe(32), user_id=user.id, expires_at=utcnow() + session_ttl)
     session.add(auth_session)
     # Sessions that can no longer authenticate go, so that the table holds about one row per live log-in.

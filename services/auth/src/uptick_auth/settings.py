@@ -19,6 +19,13 @@ class AuthSettings(HttpServiceSettings):
     # Failed log-ins per email before further attempts get a 429, and how long that lasts.
     login_max_failures: int = Field(default=10, gt=0)
     login_failure_window_seconds: int = Field(default=15 * 60, gt=0)
+    # Failed log-ins from one client address (any email) within that window; sign-ups per address per hour.
+    login_max_failures_per_address: int = Field(default=100, gt=0)
+    signup_max_per_address: int = Field(default=20, gt=0)
+    signup_window_seconds: int = Field(default=3600, gt=0)
+    # Password hashes computed at once (each ~64 MiB), and how many more may wait before a 503.
+    password_hash_concurrency: int = Field(default=4, gt=0)
+    password_hash_queue: int = Field(default=64, ge=0)
     # SIGTERM: in-flight requests get this long, less than the pod's terminationGracePeriodSeconds.
     shutdown_grace_seconds: int = 20
 
