@@ -93,6 +93,13 @@ async def test_invalid_signup_is_422(client: httpx.AsyncClient, email: str, pass
     assert await one(select(func.count()).select_from(User)) == 0
 
 
+@pytest.mark.parametrize("path", ["/api/auth/login", "/api/auth/signup"])
+async def test_nul_in_an_email_is_a_422_not_a_500(client: httpx.AsyncClient, path: str) -> None:
+    answer = await client.post(path, json={"email": "ada\x00@example.com", "password": PASSWORD})
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["loc"] == ["body", "email"] and PASSWORD not in answer.text
+
+
 async def test_wrong_password_and_unknown_email_are_the_same_401(client: httpx.AsyncClient, user: dict) -> None:
     wrong = await client.post("/api/auth/login", json={"email": EMAIL, "password": PASSWORD + "!"})
     unknown = await client.post("/api/auth/login", json={"email": "bob@example.com", "password": PASSWORD})

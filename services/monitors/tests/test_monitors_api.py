@@ -1,3 +1,5 @@
+import json
+
 import httpx
 import pytest
 
@@ -65,6 +67,8 @@ async def test_bad_input_is_a_clear_422(api: httpx.AsyncClient, make_user, body:
     answer = await api.post("/api/monitors", headers=alice, json=body)
     assert answer.status_code == 422
     assert complaint in answer.text
+    # The shape the OpenAPI document declares for a 422, for the service's own rules too.
+    assert all(set(error) >= {"type", "loc", "msg"} for error in answer.json()["detail"])
     assert (await api.get("/api/monitors", headers=alice)).json()["items"] == []  # no partial write
 
 
@@ -104,6 +108,39 @@ async def test_bad_cursors_are_422(api: httpx.AsyncClient, make_user) -> None:
     ticks = f"/api/monitors/{monitor['id']}/ticks"
     assert (await api.get(ticks, headers=alice, params={"cursor": "12~"})).status_code == 422
     assert (await api.get(ticks, headers=alice, params={"limit": 0})).status_code == 422
+
+
+@pytest.mark.parametrize(("method", "path", "params", "body"), [
+    ("GET", "/api/monitors", {"cursor": "²"}, None),  # a digit to str.isdigit(), not to int()
+    ("GET", "/api/monitors", {"cursor": "1" * 19}, None),
+    ("GET", "{monitor}/ticks", {"cursor": "999999999999999999~eu-west"}, None),  # past the year 9999
+    ("GET", "{monitor}/ticks", {"region": "eu\x00west"}, None),
+    ("GET", f"/api/monitors/{2**64}", {}, None),
+    ("PATCH", f"/api/monitors/{2**63}", {}, {"paused": True}),
+    ("DELETE", "/api/monitors/99999999999999999999999999", {}, None),
+    ("POST", "/api/monitors", {}, {"url": "https://example.com", "name": "nul\x00name"}),
+    ("POST", "/api/monitors", {}, {"url": "https://example.com", "assertions": ["[BODY].n < NaN"]}),
+    ("POST", "/api/monitors", {}, {"url": "https://example.com", "headers": {"X-Api-Key": "\ud800"}}),
+    ("PATCH", "{monitor}", {}, {"name": "a\x00"}),
+])
+async def test_input_no_column_could_hold_is_a_422_not_a_500(api: httpx.AsyncClient, make_user, method: str,
+                                                             path: str, params: dict, body: dict | None) -> None:
+    alice = await make_user("alice@example.com")
+    monitor = (await api.post("/api/monitors", headers=alice, json={"url": "https://example.com"})).json()
+    path = path.format(monitor=f"/api/monitors/{monitor['id']}")
+    content = json.dumps(body).encode() if body is not None else None
+    answer = await api.request(method, path, params=params, content=content,
+                               headers=alice | {"content-type": "application/json"})
+    assert answer.status_code == 422, answer.text
+    assert isinstance(answer.json()["detail"], list) and answer.json()["detail"][0]["msg"]
+    after = (await api.get(f"/api/monitors/{monitor['id']}", headers=alice)).json()
+    assert after["name"] == "example.com" and after["assertions"] == []  # nothing half-written
+
+
+async def test_a_heartbeat_token_with_nul_is_a_clear_4xx(api: httpx.AsyncClient) -> None:
+    for path in ("/api/heartbeats/abc%00def", "/api/heartbeats/abc%00def/fail"):
+        answer = await api.post(path)
+        assert answer.status_code == 422 and answer.json()["detail"][0]["loc"] == ["path"]
 
 
 async def test_openapi_is_served_under_the_prefix(api: httpx.AsyncClient) -> None:

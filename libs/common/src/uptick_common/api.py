@@ -15,21 +15,29 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.exc import DataError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from uptick_common.backoff import transient_errors
+from uptick_common.guard import DEFAULT_MAX_BODY_BYTES, RequestGuard
 from uptick_common.metrics import HTTP_DURATION, HTTP_REQUESTS
+from uptick_common.problems import InvalidInput, document_errors, invalid_input_body
 
 log = structlog.get_logger(__name__)
 
 SESSION_COOKIE = "uptick_session"
+# A row's id in a path: a Postgres bigint, so that a larger number is a 422, not a database error.
+Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 def create_app(
-    *, service: str, prefix: str, lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]]
+    *, service: str, prefix: str, lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]],
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
 ) -> FastAPI:
     """A FastAPI app whose OpenAPI lives under its path prefix and which serves /healthz, /readyz, /metrics.
+    Input no route could store is refused before routing (guard.py); errors have the shapes problems.py
+    documents.
 
     The lifespan must set `app.state.ready` (an async callable returning failures) and, for database
     access, `app.state.sessions` (an async_sessionmaker)."""
@@ -40,7 +48,9 @@ def create_app(
         docs_url=f"{prefix}/docs",
         redoc_url=None,
     )
-    app.add_middleware(RequestMetrics, service=service)
+    app.add_middleware(RequestGuard, max_body_bytes=max_body_bytes)
+    app.add_middleware(RequestMetrics, service=service)  # outermost: it also counts what the guard refused
+    document_errors(app)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
@@ -67,6 +77,18 @@ def create_app(
         """FastAPI's 422 without each error's `input`: it would echo a rejected password or secret back."""
         errors = [{k: v for k, v in error.items() if k in ("type", "loc", "msg", "ctx")} for error in exc.errors()]
         return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
+
+    @app.exception_handler(InvalidInput)
+    async def invalid_input(_: Request, exc: InvalidInput) -> JSONResponse:
+        return JSONResponse(invalid_input_body(exc.loc, exc.msg), status_code=422)
+
+    @app.exception_handler(DataError)
+    async def unstorable(_: Request, exc: DataError) -> JSONResponse:
+        """Postgres refused a value (out of a column's range, say) that validation let through: still the
+        caller's input, so a 422, logged by kind only (the statement's parameters may hold secrets)."""
+        log.warning("input refused by the database", error=type(exc.orig).__name__)
+        return JSONResponse(invalid_input_body(("request",), "a value is out of the range that can be stored"),
+                            status_code=422)
 
     for error in transient_errors(postgres=True):
         if error is not OSError:  # only faults of Postgres or Redis are a 503, not any OSError

@@ -48,9 +48,13 @@ def build_app(upstreams: dict[str, str]) -> web.Application:
         headers["X-Forwarded-Proto"] = request.scheme
         headers["X-Forwarded-Host"] = request.host
         try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return web.json_response({"detail": "the request body is too large"}, status=413)
+        try:
             async with app["client"].request(
                 request.method, upstream + request.rel_url.path_qs, headers=headers,
-                data=await request.read(), allow_redirects=False,
+                data=body, allow_redirects=False,
             ) as answer:
                 response = web.Response(status=answer.status, body=await answer.read())
                 for key, value in answer.headers.items():
@@ -60,7 +64,7 @@ def build_app(upstreams: dict[str, str]) -> web.Application:
         except (client_exceptions.ClientError, TimeoutError):
             return web.json_response({"detail": "service unavailable"}, status=503)
 
-    app.router.add_route("*", "/{tail:.*}", proxy)
+    app.router.add_route("*", r"/{tail:[\s\S]*}", proxy)  # every path, a newline in it too (`.` stops there)
     app.on_startup.append(on_startup)
     app.on_cleanup.append(on_cleanup)
     return app

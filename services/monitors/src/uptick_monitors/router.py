@@ -8,7 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, status
 
 from uptick_common.access import Editor, Viewer
-from uptick_common.api import DbSession
+from uptick_common.api import DbSession, Id
+from uptick_common.problems import InvalidInput
 from uptick_monitors import service
 from uptick_monitors.schemas import (
     MonitorCreate,
@@ -31,8 +32,8 @@ def _known_regions(request: Request) -> tuple[str, ...]:
     return request.app.state.settings.regions
 
 
-def _unprocessable(message: str) -> HTTPException:
-    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=message)
+def _unprocessable(message: str, loc: tuple[str, ...] = ("body",)) -> InvalidInput:
+    return InvalidInput(message, loc)
 
 
 @router.get("/regions", response_model=RegionsOut)
@@ -45,8 +46,8 @@ async def list_monitors(session: DbSession, actor: Viewer, limit: Limit = 100,
                         cursor: str | None = None) -> Response:
     after_id = None
     if cursor is not None:
-        if not cursor.isdigit() or len(cursor) > 18:
-            raise _unprocessable("cursor is not valid")
+        if not _digits(cursor, 18):
+            raise _unprocessable("cursor is not valid", ("query", "cursor"))
         after_id = int(cursor)
     items, next_id = await service.list_page(session=session, org_id=actor.org_id, limit=limit, after_id=after_id)
     # Built from our own database's rows (service.list_page) and serialised once, without FastAPI validating
@@ -67,7 +68,7 @@ async def create_monitor(request: Request, session: DbSession, actor: Editor,
 
 
 @router.get("/monitors/{monitor_id}", response_model=MonitorOut)
-async def read_monitor(session: DbSession, actor: Viewer, monitor_id: int) -> MonitorOut:
+async def read_monitor(session: DbSession, actor: Viewer, monitor_id: Id) -> MonitorOut:
     try:
         return await service.get(session=session, org_id=actor.org_id, monitor_id=monitor_id)
     except service.NotFound as exc:
@@ -75,7 +76,7 @@ async def read_monitor(session: DbSession, actor: Viewer, monitor_id: int) -> Mo
 
 
 @router.patch("/monitors/{monitor_id}", response_model=MonitorOut)
-async def update_monitor(request: Request, session: DbSession, actor: Editor, monitor_id: int,
+async def update_monitor(request: Request, session: DbSession, actor: Editor, monitor_id: Id,
                          body: MonitorUpdate, manager: ManagedBy = None) -> MonitorOut:
     try:
         return await service.update(session=session, actor=actor, monitor_id=monitor_id, data=body,
@@ -89,7 +90,7 @@ async def update_monitor(request: Request, session: DbSession, actor: Editor, mo
 
 
 @router.delete("/monitors/{monitor_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_monitor(session: DbSession, actor: Editor, monitor_id: int, manager: ManagedBy = None) -> Response:
+async def delete_monitor(session: DbSession, actor: Editor, monitor_id: Id, manager: ManagedBy = None) -> Response:
     try:
         await service.remove(session=session, actor=actor, monitor_id=monitor_id, manager=manager)
     except service.NotFound as exc:
@@ -100,7 +101,7 @@ async def delete_monitor(session: DbSession, actor: Editor, monitor_id: int, man
 
 
 @router.get("/monitors/{monitor_id}/ticks", response_model=TickPage)
-async def list_ticks(session: DbSession, actor: Viewer, monitor_id: int, limit: Limit = 100,
+async def list_ticks(session: DbSession, actor: Viewer, monitor_id: Id, limit: Limit = 100,
                      cursor: str | None = None, region: str | None = None) -> TickPage:
     try:
         items, last = await service.ticks(session=session, org_id=actor.org_id, monitor_id=monitor_id, limit=limit,
@@ -116,6 +117,14 @@ def _tick_cursor(cursor: str | None) -> tuple[datetime, str] | None:
     if cursor is None:
         return None
     micros, _, region = cursor.partition("~")
-    if not micros.isdigit() or len(micros) > 18 or not region:
-        raise _unprocessable("cursor is not valid")
-    return datetime.fromtimestamp(int(micros) / 1_000_000, UTC), region
+    if not _digits(micros, 18) or not region:
+        raise _unprocessable("cursor is not valid", ("query", "cursor"))
+    try:
+        return datetime.fromtimestamp(int(micros) / 1_000_000, UTC), region
+    except (ValueError, OverflowError, OSError):  # past the year 9999
+        raise _unprocessable("cursor is not valid", ("query", "cursor")) from None
+
+
+def _digits(text: str, most: int) -> bool:
+    """ASCII digits only: str.isdigit() also takes "²", which int() refuses."""
+    return text.isascii() and text.isdigit() and len(text) <= most

@@ -4,6 +4,7 @@ way an assertion's value is written back into one."""
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -24,6 +25,8 @@ def scalar(text: str) -> Scalar:
     try:
         value = json.loads(text)
     except ValueError:
+        return text
+    if isinstance(value, float) and not math.isfinite(value):  # json.loads takes NaN and 1e999; JSON does not
         return text
     return value if isinstance(value, str | int | float | bool) or value is None else text
 

@@ -26,6 +26,7 @@ def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
         max_overflow=pool_size,
         pool_pre_ping=True,  # a connection killed by a Postgres restart is replaced, not handed out
         pool_recycle=1800,
+        hide_parameters=True,  # a statement's values (header secrets, hashes) never reach an error or a log
     )
 
 
