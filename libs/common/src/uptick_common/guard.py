@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from uptick_common.problems import invalid_input_body, json_response
+from uptick_common.text import has_unstorable
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -137,9 +138,8 @@ def _walk(value: Any, loc: tuple[str | int, ...]) -> None:
 
 
 def _check_text(text: str, loc: tuple[str | int, ...]) -> None:
+    if not has_unstorable(text):
+        return
     if "\x00" in text:
         raise Refused(loc, "text must not contain NUL (\\u0000)")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise Refused(loc, "text must not contain a lone surrogate (\\ud800-\\udfff)") from None
+    raise Refused(loc, "text must not contain a lone surrogate (\\ud800-\\udfff)")

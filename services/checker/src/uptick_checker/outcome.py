@@ -12,7 +12,8 @@ from uptick_checker.phases import Timeline
 from uptick_checker.reasons import BodyFailed, describe
 from uptick_common.checks import Assertion, AssertionResult
 from uptick_common.checks.judging import Observed, evaluate, first_failure
-from uptick_common.streams import Phases
+from uptick_common.streams import CheckJob, CheckResult, Phases
+from uptick_common.text import has_unstorable, storable
 
 
 @dataclass(frozen=True)
@@ -57,4 +58,27 @@ async def judge(observe: Callable[[Timeline], Awaitable[Observed]], timeout_seco
         seen.latency_ms = latency_ms
         results = evaluate(assertions, seen)
         error = error or first_failure(results)
-    return Outcome("up" if error is None else "down", http_status, latency_ms, error, timeline.phases(), results)
+    return Outcome("up" if error is None else "down", http_status, latency_ms, _storable(error), timeline.phases(),
+                   _storable_results(results))
+
+
+def _storable(error: str | None) -> str | None:
+    """A reason may quote the target's bytes (a status line, a header, a JSON value): whatever they were,
+    the result must serialise and store, or the job would be retried forever and the monitor keep its
+    last status (see uptick_common.text)."""
+    return storable(error) if error is not None else None
+
+
+def _storable_results(results: list[AssertionResult] | None) -> list[AssertionResult] | None:
+    if results is None or not any(r.got is not None and has_unstorable(r.got) for r in results):
+        return results
+    return [r.model_copy(update={"got": _storable(r.got)}) for r in results]
+
+
+def result_of(job: CheckJob, outcome: Outcome, checked_ms: int) -> CheckResult:
+    """The message a checked job becomes."""
+    return CheckResult.model_construct(  # made of values already valid: not validated again
+        job_id=job.job_id, monitor_id=job.monitor_id, region=job.region, scheduled_ms=job.scheduled_ms,
+        checked_ms=checked_ms, status=outcome.status, http_status=outcome.http_status,
+        latency_ms=outcome.latency_ms, error=outcome.error, phases=outcome.phases, assertions=outcome.assertions,
+    )

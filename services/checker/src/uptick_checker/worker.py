@@ -20,7 +20,7 @@ import redis.asyncio as aioredis
 import structlog
 
 from uptick_checker.http_check import HttpChecker
-from uptick_checker.outcome import Outcome
+from uptick_checker.outcome import Outcome, result_of
 from uptick_checker.publisher import ResultPublisher
 from uptick_checker.ratelimit import HostRateLimiter, host_key
 from uptick_checker.settings import CheckerSettings
@@ -29,7 +29,7 @@ from uptick_common.consumer import Delivery, StreamConsumer
 from uptick_common.faults import is_retryable, reason
 from uptick_common.metrics import CHECK_DURATION, CHECKS, CHECKS_OVER_HOST_RATE, RECHECKS, SCHEDULING_LATENESS
 from uptick_common.redis import backlog, create_redis
-from uptick_common.streams import CHECKS_GROUP, CheckJob, CheckResult, checks_stream
+from uptick_common.streams import CHECKS_GROUP, CheckJob, checks_stream
 from uptick_common.worker import Worker
 
 log = structlog.get_logger(__name__)
@@ -122,13 +122,7 @@ class Checker(Worker[CheckerSettings]):
                 "check", monitor_id=job.monitor_id, region=job.region, job_id=job.job_id, stream_id=delivery.id,
                 target=display_url(job.url), status=outcome.status, http_status=outcome.http_status,
                 latency_ms=outcome.latency_ms, error=outcome.error)
-        result = CheckResult.model_construct(  # made of values already valid: not validated again
-            job_id=job.job_id, monitor_id=job.monitor_id, region=job.region, scheduled_ms=job.scheduled_ms,
-            checked_ms=checked_ms, status=outcome.status, http_status=outcome.http_status,
-            latency_ms=outcome.latency_ms, error=outcome.error, phases=outcome.phases,
-            assertions=outcome.assertions,
-        )
-        await self._publisher.publish(delivery.id, result)
+        await self._publisher.publish(delivery.id, result_of(job, outcome, checked_ms))
 
     def _recheck_fits(self, taken: float, timeout: float) -> bool:
         """A re-check must end well before the job could be reclaimed by another checker."""
