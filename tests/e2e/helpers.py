@@ -83,11 +83,22 @@ async def eventually(probe: Callable[[], Awaitable[Any]], *, timeout: float = 40
     raise AssertionError(f"not reached within {timeout}s; last answer: {last!r}")
 
 
+# Values a test gave the stack that must never appear in any service's log output: the `stack` fixture
+# checks every line once the stack has stopped.
+SECRETS: set[str] = set()
+
+
+def secret(value: str) -> str:
+    SECRETS.add(value)
+    return value
+
+
 async def sign_up_and_log_in(client: httpx.AsyncClient, email: str, password: str) -> dict[str, str]:
-    assert (await client.post("/api/auth/signup", json={"email": email, "password": password})).status_code == 201
+    signup = await client.post("/api/auth/signup", json={"email": email, "password": secret(password)})
+    assert signup.status_code == 201, signup.text
     login = await client.post("/api/auth/login", json={"email": email, "password": password})
     assert login.status_code == 200, login.text
-    return {"Authorization": f"Bearer {login.json()['access_token']}"}
+    return {"Authorization": f"Bearer {secret(login.json()['access_token'])}"}
 
 
 @asynccontextmanager
@@ -106,12 +117,15 @@ async def running_stack(*, database_url: str, redis_url: str, jwt_keys: tuple[Pa
     stack = Stack(StackConfig(database_url=database_url, redis_url=redis_url, keys_dir=keys, regions=regions,
                               router_port=free_port(), overrides=overrides), logs)
     stack.logs = logs  # type: ignore[attr-defined]
+    SECRETS.clear()
     try:
         await stack.start()
         yield stack
     finally:
         await stack.stop()
         print(logs.text()[-40000:])
+    leaked = sorted(value for value in SECRETS if value in logs.text())
+    assert not leaked, f"{len(leaked)} secret(s) the test set appear in the services' logs"
 
 
 # --- Failure injection: private servers to restart, a target on many loopback addresses, the ledger ---

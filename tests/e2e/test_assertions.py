@@ -6,7 +6,7 @@ import httpx
 import pytest
 from aiohttp import web
 
-from tests.e2e.helpers import eventually, sign_up_and_log_in
+from tests.e2e.helpers import eventually, secret, sign_up_and_log_in
 from uptick_devstack.infra import free_port
 
 
@@ -34,7 +34,7 @@ async def test_a_failed_json_assertion_is_shown_in_the_ticks(stack, status_page:
         auth = await sign_up_and_log_in(client, "grace@example.com", "a long enough password")
         created = await client.post("/api/monitors", headers=auth, json={
             "url": status_page["url"], "interval_seconds": 10, "timeout_seconds": 2, "regions": ["eu-west"],
-            "headers": {"X-Api-Key": "never-logged-value"},
+            "headers": {"X-Api-Key": secret("never-logged-value")},
             "assertions": [{"type": "json_path", "path": "status", "op": "==", "value": "UP"}]})
         assert created.status_code == 201, created.text
         path = f"/api/monitors/{created.json()['id']}"
