@@ -4,7 +4,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import text
 
-from uptick_common.streams import CheckJob, checks_stream
+from uptick_common.redis import ensure_group
+from uptick_common.streams import CHECKS_GROUP, CheckJob, checks_stream
 from uptick_devstack.fixtures import add_monitor, add_user
 from uptick_poller.settings import PollerSettings
 from uptick_poller.worker import Poller
@@ -85,16 +86,22 @@ async def test_a_region_over_its_backlog_bound_is_shed_visibly(database_url, red
     assert REGISTRY.get_sample_value("uptick_jobs_shed_total", {"region": "eu-west"}) >= 5
 
 
-async def test_jobs_past_retention_are_trimmed(database_url, redis_url, engine, redis_client):
+async def test_jobs_past_retention_are_trimmed_once_checked(database_url, redis_url, engine, redis_client):
     user = await add_user(engine, "a@example.com")
     await add_monitor(engine, user, "http://127.0.0.1:1/", regions=("eu-west",))
+    stream = checks_stream("eu-west")
     for ms in range(1, 301):  # jobs from 1970: long past any retention
-        await redis_client.xadd(checks_stream("eu-west"), {"data": "{}"}, id=f"{ms}-0")
+        await redis_client.xadd(stream, {"data": "{}"}, id=f"{ms}-0")
+    await ensure_group(redis_client, stream, CHECKS_GROUP)
+    read = await redis_client.xreadgroup(CHECKS_GROUP, "checker-1", {stream: ">"}, count=200)
+    await redis_client.xack(stream, CHECKS_GROUP, *[i for i, _ in read[0][1]][:150])  # 150 checked, 50 in flight
     poller = make_poller(database_url, redis_url, engine, redis_client, stream_retention_seconds=60)
+    await poller._refresh_backlogs()
     await poller.poll_once()
-    # Trimming is approximate (whole internal nodes of 100 entries go at once), so some may stay.
-    remaining = await redis_client.xlen(checks_stream("eu-west"))
-    assert remaining <= 101 and len(await jobs(redis_client, "eu-west")) == 1
+    # Only checked jobs go (approximately: whole internal nodes of 100 entries at once), never unchecked ones.
+    left = [int(i.decode().split("-")[0]) for i, _ in await redis_client.xrange(stream, max="301-0")]
+    assert 150 <= len(left) <= 200 and left[-150:] == list(range(151, 301))
+    assert await redis_client.xlen(stream) == len(left) + 1  # and the new job
 
 
 async def test_a_region_that_last_saw_the_monitor_up_rechecks_a_failure(database_url, redis_url, engine,

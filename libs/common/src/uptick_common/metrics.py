@@ -38,6 +38,15 @@ STREAM_PENDING = Gauge(
     "uptick_stream_pending", "Entries delivered to a consumer group but not yet acknowledged.", ["stream", "group"]
 )
 STREAM_LENGTH = Gauge("uptick_stream_length", "Entries in a stream.", ["stream"])
+STREAM_TRIMMED = Counter(
+    "uptick_stream_trimmed_total", "Entries past retention trimmed, every consumer group having acknowledged them.",
+    ["stream"],
+)
+STREAM_UNACKED_AGE = Gauge(
+    "uptick_stream_unacked_age_seconds",
+    "Age of the oldest entry some consumer group has not acknowledged (0: all caught up); retention keeps it.",
+    ["stream"],
+)
 DEAD_LETTERS = Counter("uptick_dead_letters_total", "Messages moved to a dead-letter stream.", ["stream"])
 # ingest
 INGEST_BATCH_SIZE = Histogram(

@@ -1,14 +1,15 @@
-"""Redis client creation, consumer-group set-up and backlog figures."""
+"""Redis client creation, consumer-group set-up, backlog figures and retention."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
 from uptick_common.backoff import retry_forever
-from uptick_common.metrics import STREAM_LAG, STREAM_LENGTH, STREAM_PENDING
+from uptick_common.metrics import STREAM_LAG, STREAM_LENGTH, STREAM_PENDING, STREAM_TRIMMED, STREAM_UNACKED_AGE
 
 
 def create_redis(redis_url: str) -> aioredis.Redis:
@@ -58,6 +59,54 @@ async def backlog(client: aioredis.Redis, stream: str, group: str) -> Backlog:
     STREAM_LAG.labels(stream, group).set(lag)
     STREAM_PENDING.labels(stream, group).set(pending)
     return Backlog(length=length, lag=lag, pending=pending)
+
+
+# KEYS: the stream. ARGV: the id before which entries are past retention. Finds the oldest entry some group
+# has not acknowledged (pending, or not yet delivered to it) and trims only below both. A stream no group reads
+# yet keeps everything (the poller's backlog bound limits it). Returns {entries trimmed, that oldest id or ''}.
+_TRIM_PROCESSED = """
+local function less(a, b)
+  local am, as = string.match(a, '^(%d+)-(%d+)$')
+  local bm, bs = string.match(b, '^(%d+)-(%d+)$')
+  am, as, bm, bs = tonumber(am), tonumber(as), tonumber(bm), tonumber(bs)
+  return am < bm or (am == bm and as < bs)
+end
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0, ''} end
+local groups = redis.call('XINFO', 'GROUPS', KEYS[1])
+if #groups == 0 then return {0, ''} end
+local oldest = nil
+for _, group in ipairs(groups) do
+  local name, last
+  for i = 1, #group, 2 do
+    if group[i] == 'name' then name = group[i + 1] elseif group[i] == 'last-delivered-id' then last = group[i + 1] end
+  end
+  local first = nil
+  local pending = redis.call('XPENDING', KEYS[1], name)
+  if pending[1] > 0 then
+    first = pending[2]
+  else
+    local after = redis.call('XRANGE', KEYS[1], '(' .. last, '+', 'COUNT', 1)
+    if #after > 0 then first = after[1][1] end
+  end
+  if first and (oldest == nil or less(first, oldest)) then oldest = first end
+end
+local bound = ARGV[1]
+if oldest and less(oldest, bound) then bound = oldest end
+return {redis.call('XTRIM', KEYS[1], 'MINID', '~', bound), oldest or ''}
+"""
+
+
+async def trim_processed(client: aioredis.Redis, stream: str, before: str) -> int:
+    """Trim entries older than `before` that every consumer group has acknowledged; never one still pending
+    or not yet delivered. Counts what went (`uptick_stream_trimmed_total`) and publishes how old the oldest
+    unacknowledged entry is (`uptick_stream_unacked_age_seconds`: over the retention, entries are kept for a
+    group that is behind). Returns the number trimmed."""
+    trimmed, oldest = await client.eval(_TRIM_PROCESSED, 1, stream, before)
+    oldest = text(oldest)
+    STREAM_TRIMMED.labels(stream).inc(int(trimmed))
+    age = max(0.0, time.time() - int(oldest.split("-")[0]) / 1000) if oldest else 0.0
+    STREAM_UNACKED_AGE.labels(stream).set(age)
+    return int(trimmed)
 
 
 def text(value: bytes | str) -> str:

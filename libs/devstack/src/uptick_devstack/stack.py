@@ -80,8 +80,17 @@ class Stack:
             "UPTICK_JWT_PUBLIC_KEY_FILE": str(c.keys_dir / "jwt-public.pem"),
             **c.overrides,
         }
+        taken = {c.router_port}
+
+        def distinct_port() -> int:
+            """free_port() may hand out a port twice before either is bound: two services would collide."""
+            while (port := free_port()) in taken:
+                pass
+            taken.add(port)
+            return port
+
         for name in HTTP_SERVICES:
-            port = free_port()
+            port = distinct_port()
             self._add(Service(name, f"uptick_{name}.main", {**common, "UPTICK_HOST": "127.0.0.1",
                                                             "UPTICK_PORT": str(port)}, port))
         workers = [("poller", "uptick_poller.main", {}), ("ingest", "uptick_ingest.main",
@@ -90,7 +99,7 @@ class Stack:
         workers += [(f"checker-{r}", "uptick_checker.main",
                      {"UPTICK_REGION": r, "UPTICK_CONSUMER_NAME": f"checker-{r}-0"}) for r in c.regions]
         for name, module, extra in workers:
-            port = free_port()
+            port = distinct_port()
             self._add(Service(name, module, {**common, **extra, "UPTICK_HEALTH_HOST": "127.0.0.1",
                                              "UPTICK_HEALTH_PORT": str(port)}, port))
         mail_dir = c.mail_dir or c.keys_dir.parent / "mail"

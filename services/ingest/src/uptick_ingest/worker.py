@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from uptick_common.consumer import Delivery, StreamConsumer
 from uptick_common.faults import is_permanent, reason
 from uptick_common.metrics import INGEST_BATCH_DURATION, INGEST_BATCH_SIZE, INGEST_TICKS
-from uptick_common.redis import backlog
+from uptick_common.redis import backlog, trim_processed
 from uptick_common.streams import RESULTS_GROUP, RESULTS_STREAM, CheckResult
 from uptick_common.worker import Worker
 from uptick_ingest.settings import IngestSettings
@@ -107,4 +107,4 @@ class Ingest(Worker[IngestSettings]):
             self._next_backlog = time.monotonic() + 5
             await backlog(self.redis, RESULTS_STREAM, RESULTS_GROUP)
             if (trim_before := self.settings.trim_before()) is not None:
-                await self.redis.xtrim(RESULTS_STREAM, minid=trim_before, approximate=True)
+                await trim_processed(self.redis, RESULTS_STREAM, trim_before)  # only what ingest acknowledged

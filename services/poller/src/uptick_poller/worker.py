@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from uptick_common.heartbeats import overdue_result
 from uptick_common.metrics import JOBS_SCHEDULED, JOBS_SHED
-from uptick_common.redis import backlog
+from uptick_common.redis import backlog, trim_processed
 from uptick_common.status import confirm_failure
 from uptick_common.streams import (
     CHECKS_GROUP,
@@ -45,13 +45,10 @@ def _job(monitor: DueMonitor, region: str, scheduled_ms: int) -> str:
 # One call adds a region's jobs of a batch: redis-py packs and reads back one command, not one per job
 # (a pipeline of XADDs cost more client CPU than everything else the poller does per job).
 _ADD_JOBS = """
-for i = 2, #ARGV do
+for i = 1, #ARGV do
     redis.call('XADD', KEYS[1], '*', 'data', ARGV[i])
 end
-if ARGV[1] ~= '' then
-    redis.call('XTRIM', KEYS[1], 'MINID', '~', ARGV[1])
-end
-return #ARGV - 1
+return #ARGV
 """
 _JOBS_PER_CALL = 1000
 
@@ -102,11 +99,10 @@ class Poller(Worker[PollerSettings]):
                         JOBS_SHED.labels(region).inc()
                         continue
                     jobs.setdefault(region, []).append(_job(monitor, region, scheduled_ms))
-            trim_before = self.settings.trim_before() or ""
             for region, datas in jobs.items():
                 for start in range(0, len(datas), _JOBS_PER_CALL):
-                    await self._add_jobs(keys=[checks_stream(region)],
-                                         args=[trim_before, *datas[start:start + _JOBS_PER_CALL]], client=pipe)
+                    await self._add_jobs(keys=[checks_stream(region)], args=datas[start:start + _JOBS_PER_CALL],
+                                         client=pipe)
             await pipe.execute()
         for region, datas in jobs.items():
             JOBS_SCHEDULED.labels(region).inc(len(datas))
@@ -115,7 +111,10 @@ class Poller(Worker[PollerSettings]):
         if time.monotonic() < self._next_backlog_check:
             return
         self._next_backlog_check = time.monotonic() + self.settings.backlog_check_seconds
+        trim_before = self.settings.trim_before()
         for region in self.settings.regions:
+            if trim_before is not None:  # only what the region's checkers acknowledged (uptick_common.redis)
+                await trim_processed(self.redis, checks_stream(region), trim_before)
             size = (await backlog(self.redis, checks_stream(region), CHECKS_GROUP)).total
             over = size > self.settings.max_backlog
             if over and region not in self._shedding:
