@@ -25,6 +25,7 @@ FAST = {
     "UPTICK_SHUTDOWN_GRACE_SECONDS": "5",
     "UPTICK_LOG_FORMAT": "json",
     "UPTICK_ENV": "test",
+    "UPTICK_QUOTA_MIN_INTERVAL_SECONDS": "10",  # the tests' monitors are checked every 10 s
 }
 
 

@@ -17,7 +17,8 @@ from uptick_monitors.settings import MonitorsSettings
 @pytest.fixture
 async def api(database_url: str, redis_url: str, jwt_keys: tuple[Path, Path]) -> AsyncIterator[httpx.AsyncClient]:
     settings = MonitorsSettings(database_url=database_url, redis_url=redis_url, jwt_public_key_file=str(jwt_keys[1]),
-                                regions=("eu-west", "us-east"))
+                                regions=("eu-west", "us-east"),
+                                quota_min_interval_seconds=10)  # test_quotas.py tests the defaults
     app = build_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)

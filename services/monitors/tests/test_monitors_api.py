@@ -165,3 +165,12 @@ async def test_quorum_and_periods_are_kept_and_validated(api: httpx.AsyncClient,
     assert bad.status_code == 422 and "cannot exceed" in bad.text
     assert (await api.post("/api/monitors", headers=alice, json={
         "url": "https://example.com", "recovery_period_seconds": -1})).status_code == 422
+
+
+async def test_patching_regions_to_null_means_every_region(api: httpx.AsyncClient, make_user) -> None:
+    """As at creation: a monitor with no regions would never be checked, silently."""
+    alice = await make_user("alice@example.com")
+    monitor = (await api.post("/api/monitors", headers=alice,
+                              json={"url": "https://example.com", "regions": ["us-east"]})).json()
+    patched = await api.patch(f"/api/monitors/{monitor['id']}", headers=alice, json={"regions": None})
+    assert patched.status_code == 200 and patched.json()["regions"] == ["eu-west", "us-east"]

@@ -61,9 +61,11 @@ async def create_monitor(request: Request, session: DbSession, actor: Editor,
                          body: MonitorCreate) -> MonitorOut:
     try:
         return await service.create(session=session, actor=actor, data=body,
-                                    known_regions=_known_regions(request))
+                                    known_regions=_known_regions(request), quotas=request.app.state.settings.quotas)
     except service.Invalid as exc:
         raise _unprocessable(str(exc)) from exc
+    except service.OverQuota as exc:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=str(exc)) from exc
 
 
 
@@ -80,7 +82,8 @@ async def update_monitor(request: Request, session: DbSession, actor: Editor, mo
                          body: MonitorUpdate, manager: ManagedBy = None) -> MonitorOut:
     try:
         return await service.update(session=session, actor=actor, monitor_id=monitor_id, data=body,
-                                    known_regions=_known_regions(request), manager=manager)
+                                    known_regions=_known_regions(request), manager=manager,
+                                    quotas=request.app.state.settings.quotas)
     except service.NotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=NOT_FOUND) from exc
     except service.Managed as exc:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import structlog
 from pydantic import TypeAdapter, ValidationError
+from pydantic_core import to_json
 from sqlalchemy import Row, Text, delete, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,7 +20,7 @@ from uptick_common.access import Member
 from uptick_common.checks import HEARTBEAT_REGION, CheckSpec
 from uptick_common.checks.spec import stored_spec
 from uptick_common.checks.targets import stored_target, target_host
-from uptick_common.db.models import Channel, Monitor, MonitorStatus, Tick
+from uptick_common.db.models import Channel, Monitor, MonitorStatus, Organization, Tick
 from uptick_common.status import shown_status
 from uptick_monitors.history import service as history
 from uptick_monitors.schemas import (
@@ -52,7 +54,42 @@ def _check_manager(managed_by: str | None, manager: str | None) -> None:
 
 
 class Invalid(Exception):
-    """Input that passed the schema but not the rules that need context (regions, merged values)."""
+    """Input that passed the schema but not the rules that need context (regions, merged values, quotas)."""
+
+
+class OverQuota(Exception):
+    """The organization has as many monitors as its quota allows."""
+
+
+@dataclass(frozen=True)
+class Quotas:
+    """What one organization may have (MonitorsSettings): how many monitors, how often each is checked at
+    most, and how large a request body may be, in bytes as it travels in every job (JSON-escaped), so that
+    the bound on a job's size is real whatever characters the body holds."""
+
+    monitors: int
+    min_interval_seconds: int
+    body_bytes: int
+
+
+UNLIMITED = Quotas(monitors=2**31, min_interval_seconds=0, body_bytes=2**31)
+
+
+def _check_quotas(quotas: Quotas, *, kind: str, interval: int, body: str | None) -> None:
+    if kind != "heartbeat" and interval < quotas.min_interval_seconds:
+        raise Invalid(f"interval_seconds must be at least {quotas.min_interval_seconds} on this instance")
+    if body is not None and (size := len(to_json(body)) - 2) > quotas.body_bytes:
+        raise Invalid(f"body is {size} bytes as sent in each check (JSON-escaped); "
+                      f"at most {quotas.body_bytes} on this instance")
+
+
+async def _check_room(session: AsyncSession, org_id: int | None, quotas: Quotas) -> None:
+    """Creations in one organization take turns (its row locked until commit), so that two at once cannot
+    both take the last place."""
+    await session.execute(select(Organization.id).where(Organization.id == org_id).with_for_update())
+    count = await session.scalar(select(func.count()).select_from(Monitor).where(Monitor.org_id == org_id))
+    if (count or 0) >= quotas.monitors:
+        raise OverQuota(f"this organization has {count} monitors, the most it may have on this instance")
 
 
 # A monitor's answer is a MonitorOut built from plain columns (no ORM entities) without validating again what
@@ -228,8 +265,11 @@ def _check_quorum(quorum: int | None, regions: Sequence[str]) -> None:
 
 
 async def create(
-    *, session: AsyncSession, actor: Member, data: MonitorCreate, known_regions: Sequence[str]
+    *, session: AsyncSession, actor: Member, data: MonitorCreate, known_regions: Sequence[str],
+    quotas: Quotas = UNLIMITED,
 ) -> MonitorOut:
+    _check_quotas(quotas, kind=data.type, interval=data.interval_seconds, body=data.body)
+    await _check_room(session, actor.org_id, quotas)
     token = None
     if data.type == "heartbeat":  # checked by the pings of the user's job, not from regions
         regions, token = [HEARTBEAT_REGION], secrets.token_urlsafe(24)
@@ -256,6 +296,7 @@ async def create(
 async def update(
     *, session: AsyncSession, actor: Member, monitor_id: int, data: MonitorUpdate, known_regions: Sequence[str],
     manager: str | None = None,
+    quotas: Quotas = UNLIMITED,
 ) -> MonitorOut:
     monitor = await session.scalar(
         select(Monitor).where(Monitor.id == monitor_id, Monitor.org_id == actor.org_id).with_for_update()
@@ -270,8 +311,8 @@ async def update(
         raise Invalid("a monitor cannot become or stop being a heartbeat monitor: create a new one")
     if kind == "heartbeat":
         changes.pop("regions", None)  # pings come from the user's job, not from regions
-    if "regions" in changes:
-        changes["regions"] = _check_regions(changes["regions"] or [], known_regions)
+    if "regions" in changes:  # null: every region, as when the monitor was created without regions
+        changes["regions"] = _check_regions(changes["regions"] or known_regions, known_regions)
     for field in ("url", "name", "interval_seconds", "timeout_seconds", "paused", "confirmation_period_seconds",
                   "recovery_period_seconds"):
         if changes.get(field, ...) is None:
@@ -280,6 +321,8 @@ async def update(
     await _check_channels(session, monitor.org_id, changes)
     if changes.get("depends_on") is not None:
         await _check_depends_on(session, monitor.org_id, monitor.id, changes["depends_on"])
+    _check_quotas(quotas, kind=changes.get("type", monitor.type),
+                  interval=changes.get("interval_seconds", monitor.interval_seconds), body=changes.get("body"))
     try:
         check_timeout(changes.get("timeout_seconds", monitor.timeout_seconds),
                       changes.get("interval_seconds", monitor.interval_seconds))
