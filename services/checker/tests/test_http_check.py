@@ -11,6 +11,7 @@ from aiohttp import web
 
 from uptick_checker.http_check import MAX_REDIRECTS
 from uptick_checker.urls import display_url
+from uptick_common.checks import CheckSpec
 
 
 def app_with(**routes: web.RequestHandler) -> web.Application:  # type: ignore[type-arg]
@@ -180,3 +181,29 @@ def test_log_lines_show_no_credentials_and_no_query() -> None:
     assert display_url("http://example.com/a/b?key=1") == "http://example.com/a/b"
     assert display_url("http://[::1]:8080/x?y=z") == "http://[::1]:8080/x"
     assert display_url("not a url") == "(invalid URL)"
+
+
+async def test_a_users_headers_follow_redirects_to_the_same_origin_only(serve, open_checker,
+                                                                        self_signed_tls) -> None:
+    seen: list[str | None] = []
+
+    async def echo(request: web.Request) -> web.Response:
+        seen.append(request.headers.get("X-Api-Key"))
+        return web.Response(text="ok")
+
+    elsewhere = await serve(app_with(echo=echo))  # the same host, another port
+
+    async def here(_: web.Request) -> web.Response:
+        raise web.HTTPFound("/echo")
+
+    async def away(_: web.Request) -> web.Response:
+        raise web.HTTPFound(f"{elsewhere}/echo")
+
+    plain = await serve(app_with(here=here, away=away, echo=echo))
+    secure = await serve(app_with(away=away), ssl_context=self_signed_tls)
+    spec = CheckSpec.model_validate({"headers": {"X-Api-Key": "secret"}, "verify_tls": False})
+    checker = await open_checker()
+    for url in (f"{plain}/here", f"{plain}/away", f"{secure}/away"):  # same origin; another port; https → http
+        outcome = await checker.check(url, 5, spec)
+        assert outcome.status == "up", outcome.error
+    assert seen == ["secret", None, None]

@@ -49,3 +49,17 @@ async def test_a_monitor_cannot_turn_into_a_heartbeat(api: httpx.AsyncClient, ma
     answer = await api.patch(f"/api/monitors/{web['id']}", headers=alice, json={"type": "heartbeat"})
     assert answer.status_code == 422 and "create a new one" in answer.text
     assert (await api.post("/api/monitors", headers=alice, json={"type": "http"})).status_code == 422
+
+
+async def test_a_ping_and_a_failure_in_the_same_second_are_two_results(
+        api: httpx.AsyncClient, make_user, redis_url, monkeypatch) -> None:
+    alice = await make_user("alice@example.com")
+    push = (await api.post("/api/monitors", headers=alice, json={"type": "heartbeat"})).json()["heartbeat_url"]
+    monkeypatch.setattr("uptick_monitors.heartbeats.time.time_ns", lambda: 1_796_000_000_400_000_000)
+    for path in (push, push + "/fail", push, push + "/fail"):
+        assert (await api.post(path)).status_code == 200
+    found = await results(redis_url)
+    # Ingest keeps one tick per job (monitor, region, scheduled time): two distinct jobs, each sent twice.
+    assert len({r.job_id for r in found}) == 2
+    assert {r.job_id: r.status for r in found} == {
+        found[0].job_id: "up", found[1].job_id: "down"} and found[1].scheduled_ms == found[0].scheduled_ms + 1

@@ -13,8 +13,10 @@ from uptick_common.streams import CheckResult, job_id
 
 def ping_result(monitor_id: int, now_ms: int, *, failed: bool) -> CheckResult:
     """A ping; those within the same second are one result (the same job id), so that a job pinging in a loop
-    cannot flood the history. A ping to `…/fail` reports a failure."""
-    return _result(monitor_id, now_ms - now_ms % 1000, now_ms, "the job reported a failure" if failed else None)
+    cannot flood the history. A ping to `…/fail` reports a failure, scheduled 1 ms after its second: a success
+    and a failure in the same second are two results (not one job id, the failure lost), the failure the later."""
+    scheduled_ms = now_ms - now_ms % 1000 + (1 if failed else 0)
+    return _result(monitor_id, scheduled_ms, now_ms, "the job reported a failure" if failed else None)
 
 
 def overdue_result(monitor_id: int, now: datetime, *, last_sign: datetime | None, period_seconds: int,

@@ -12,7 +12,7 @@ exists, so a refused address receives no packet.
 A monitor's `CheckSpec` sets the request (method, headers, body, TLS verification, whether redirects are
 followed) and what is up: the final status among `expected_status`, and every assertion holding. The
 body is read once, within the size limit, and searched as it arrives (checks.body.BodyScan); it is kept only
-when a JSON path must be read. A user's request headers are sent on redirects to the same host only.
+when a JSON path must be read. A user's request headers are sent on redirects to the same origin only.
 `tcp` and `tls` monitors are checked by socket_check.py, through the same connector.
 """
 
@@ -108,7 +108,9 @@ class HttpChecker:
                 handler.close()
             next_url = redirect_target(url, location)
             method, body = _redirected_request(message.code, method, body)
-            headers = headers if next_url.host == url.host else {}  # a user's credentials stay with their host
+            # A user's headers (credentials) go only where they were meant for: the same origin, scheme and
+            # port included (never to another service on the host, never down from https to http).
+            headers = headers if next_url.origin() == url.origin() else {}
             url = next_url
         raise CheckFailed("too many redirects")
 
