@@ -20,9 +20,12 @@ from tests.e2e.helpers import FAST, sign_up_and_log_in
 SEED = int(os.environ.get("UPTICK_FUZZ_SEED", "20261203"))
 SECONDS = int(os.environ.get("UPTICK_FUZZ_SECONDS", "0"))  # 0: a fixed number of examples per operation
 EXAMPLES = 60
+# What the document promises: no 5xx, and every answer's status, content type, headers and body as declared.
+# (Not negative_data_rejection: it fails an API for leniency the document allows, e.g. a name of 201
+# characters accepted because its leading whitespace is stripped to 200.)
 CHECKS = ",".join([
     "not_a_server_error", "status_code_conformance", "content_type_conformance", "response_headers_conformance",
-    "response_schema_conformance", "negative_data_rejection",
+    "response_schema_conformance",
 ])
 DOCUMENTS = ("/api/openapi.json", "/api/auth/openapi.json")
 

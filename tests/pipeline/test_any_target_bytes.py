@@ -25,6 +25,7 @@ from uptick_checker.outcome import result_of
 from uptick_common.checks import CheckSpec
 from uptick_common.netguard import parse_networks
 from uptick_common.streams import CheckJob, CheckResult, job_id
+from uptick_devstack.fixtures import add_monitor, add_user
 from uptick_ingest.store import write_batch
 
 EXAMPLES = 150
@@ -96,12 +97,7 @@ async def target() -> AsyncIterator[Target]:
 @pytest.mark.timeout(600)
 async def test_any_answer_becomes_a_stored_tick(engine: AsyncEngine, target: Target) -> None:
     url = await target.start()
-    async with engine.begin() as conn:
-        user = await conn.scalar(text("INSERT INTO users (email, password_hash) VALUES ('t@example.com', 'x') "
-                                      "RETURNING id"))
-        monitor = await conn.scalar(text(
-            "INSERT INTO monitors (user_id, name, url, interval_seconds, timeout_seconds, regions) "
-            "VALUES (:u, 'zoo', :url, 60, 2, ARRAY['eu-west']) RETURNING id"), {"u": user, "url": url})
+    monitor = await add_monitor(engine, await add_user(engine, "t@example.com"), url, timeout=2, regions=("eu-west",))
     checker = await HttpChecker.open(allowed_networks=parse_networks("127.0.0.0/8"))
     loop = asyncio.get_running_loop()
     stored: list[tuple[str, str | None]] = []

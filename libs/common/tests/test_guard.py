@@ -7,10 +7,10 @@ from contextlib import asynccontextmanager
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel
 
-from uptick_common.api import Id, create_app
+from uptick_common.api import RowId, create_app
 
 
 class Thing(BaseModel):
@@ -30,13 +30,17 @@ def _app() -> FastAPI:
     app.state.seen = seen
 
     @app.post("/api/things/{thing_id}")
-    async def make(thing_id: Id, thing: Thing, q: str = "") -> dict[str, str]:
+    async def make(thing_id: RowId, thing: Thing, q: str = "") -> dict[str, str]:
         seen.append(thing)
         return {"name": thing.name}
 
     @app.get("/api/ping")
     async def ping() -> dict[str, bool]:
         return {"ok": True}
+
+    @app.get("/api/old-style")
+    async def old_style() -> None:
+        raise HTTPException(422, "a rule of the route")
 
     return app
 
@@ -100,6 +104,13 @@ async def test_a_long_body_is_413_and_never_reaches_the_route(client: httpx.Asyn
     streamed = await client.post("/api/things/1", content=chunks(), headers={"content-type": "application/json"})
     assert streamed.status_code == 413
     assert client._transport.app.state.seen == []  # type: ignore[attr-defined]
+
+
+async def test_a_422_raised_with_a_message_still_has_the_list_shape(client: httpx.AsyncClient) -> None:
+    answer = await client.get("/api/old-style")
+    assert answer.status_code == 422
+    assert answer.json() == {"detail": [{"type": "value_error", "loc": ["request"], "msg": "a rule of the route"}]}
+    assert (await client.get("/api/nowhere")).json() == {"detail": "Not Found"}  # other errors as they were
 
 
 async def test_every_operation_documents_its_error_shapes(client: httpx.AsyncClient) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from uptick_common import csrf, tokens
-from uptick_common.api import DbSession, RowId, Unauthorized, bearer_or_cookie, utcnow
+from uptick_common.api import DbSession, RowId, Unauthorized, bearer_or_cookie, digits, utcnow
 from uptick_common.db.models import ApiToken, AuthSession, Membership, Organization
 
 ORG_HEADER = "X-Uptick-Org"
@@ -108,7 +108,7 @@ def _header_org(request: Request) -> int | None:
     value = request.headers.get(ORG_HEADER)
     if value is None:
         return None
-    if not (value.isascii() and value.isdigit()) or len(value) > 18:  # "²".isdigit(), yet no int
+    if not digits(value):
         raise HTTPException(status.HTTP_400_BAD_REQUEST, f"{ORG_HEADER} must be an organization's id")
     return int(value)
 

@@ -12,11 +12,13 @@ from typing import Annotated
 import structlog
 from fastapi import Depends, FastAPI, Path, Request
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import DataError
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from uptick_common.backoff import transient_errors
@@ -27,8 +29,20 @@ from uptick_common.problems import InvalidInput, document_errors, invalid_input_
 log = structlog.get_logger(__name__)
 
 SESSION_COOKIE = "uptick_session"
-# A row's id in a path: a Postgres bigint, so that a larger number is a 422, not a database error.
-Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+def digits(text: str, most: int = 18) -> bool:
+    """ASCII digits only, at most `most` of them: str.isdigit() also takes "²", which int() refuses."""
+    return text.isascii() and text.isdigit() and len(text) <= most
+
+
+def id_cursor(cursor: str | None) -> int | None:
+    """A list's `cursor` that is a row's id (18 digits fit a bigint); a 422 in the list shape otherwise."""
+    if cursor is None:
+        return None
+    if not digits(cursor):
+        raise InvalidInput("cursor is not valid", ("query", "cursor"))
+    return int(cursor)
 
 
 def create_app(
@@ -77,6 +91,13 @@ def create_app(
         """FastAPI's 422 without each error's `input`: it would echo a rejected password or secret back."""
         errors = [{k: v for k, v in error.items() if k in ("type", "loc", "msg", "ctx")} for error in exc.errors()]
         return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """A 422 raised as HTTPException(422, "message") still has the documented list shape."""
+        if exc.status_code == 422 and isinstance(exc.detail, str):
+            return JSONResponse(invalid_input_body(("request",), exc.detail), status_code=422)
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(InvalidInput)
     async def invalid_input(_: Request, exc: InvalidInput) -> JSONResponse:

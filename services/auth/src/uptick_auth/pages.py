@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, TypeVarTuple
 
-from fastapi import HTTPException, Query, status
+from fastapi import Query
 from sqlalchemy import Select
 from sqlalchemy.orm import InstrumentedAttribute
+
+from uptick_common.api import id_cursor
 
 Limit = Annotated[int, Query(ge=1, le=500)]
 Row = TypeVarTuple("Row")
@@ -15,10 +17,8 @@ Row = TypeVarTuple("Row")
 def after(query: Select[*Row], id_column: InstrumentedAttribute[int], cursor: str | None, limit: int, *,
           newest_first: bool = False) -> Select[*Row]:
     """`query` limited to the page after `cursor` (one row more, so that the caller knows if another follows)."""
-    if cursor is not None:
-        if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 18:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "cursor is not valid")
-        query = query.where(id_column < int(cursor) if newest_first else id_column > int(cursor))
+    if (after_id := id_cursor(cursor)) is not None:
+        query = query.where(id_column < after_id if newest_first else id_column > after_id)
     return query.order_by(id_column.desc() if newest_first else id_column).limit(limit + 1)
 
 

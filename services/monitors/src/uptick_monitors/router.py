@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, status
 
 from uptick_common.access import Editor, Viewer
-from uptick_common.api import DbSession, Id
+from uptick_common.api import DbSession, RowId, digits, id_cursor
 from uptick_common.problems import InvalidInput
 from uptick_monitors import service
 from uptick_monitors.schemas import (
@@ -44,11 +44,7 @@ async def regions(request: Request, _: Viewer) -> RegionsOut:
 @router.get("/monitors", response_model=MonitorPage)
 async def list_monitors(session: DbSession, actor: Viewer, limit: Limit = 100,
                         cursor: str | None = None) -> Response:
-    after_id = None
-    if cursor is not None:
-        if not _digits(cursor, 18):
-            raise _unprocessable("cursor is not valid", ("query", "cursor"))
-        after_id = int(cursor)
+    after_id = id_cursor(cursor)
     items, next_id = await service.list_page(session=session, org_id=actor.org_id, limit=limit, after_id=after_id)
     # Built from our own database's rows (service.list_page) and serialised once, without FastAPI validating
     # every field of the page again.
@@ -70,7 +66,7 @@ async def create_monitor(request: Request, session: DbSession, actor: Editor,
 
 
 @router.get("/monitors/{monitor_id}", response_model=MonitorOut)
-async def read_monitor(session: DbSession, actor: Viewer, monitor_id: Id) -> MonitorOut:
+async def read_monitor(session: DbSession, actor: Viewer, monitor_id: RowId) -> MonitorOut:
     try:
         return await service.get(session=session, org_id=actor.org_id, monitor_id=monitor_id)
     except service.NotFound as exc:
@@ -78,7 +74,7 @@ async def read_monitor(session: DbSession, actor: Viewer, monitor_id: Id) -> Mon
 
 
 @router.patch("/monitors/{monitor_id}", response_model=MonitorOut)
-async def update_monitor(request: Request, session: DbSession, actor: Editor, monitor_id: Id,
+async def update_monitor(request: Request, session: DbSession, actor: Editor, monitor_id: RowId,
                          body: MonitorUpdate, manager: ManagedBy = None) -> MonitorOut:
     try:
         return await service.update(session=session, actor=actor, monitor_id=monitor_id, data=body,
@@ -93,7 +89,7 @@ async def update_monitor(request: Request, session: DbSession, actor: Editor, mo
 
 
 @router.delete("/monitors/{monitor_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_monitor(session: DbSession, actor: Editor, monitor_id: Id, manager: ManagedBy = None) -> Response:
+async def delete_monitor(session: DbSession, actor: Editor, monitor_id: RowId, manager: ManagedBy = None) -> Response:
     try:
         await service.remove(session=session, actor=actor, monitor_id=monitor_id, manager=manager)
     except service.NotFound as exc:
@@ -104,7 +100,7 @@ async def delete_monitor(session: DbSession, actor: Editor, monitor_id: Id, mana
 
 
 @router.get("/monitors/{monitor_id}/ticks", response_model=TickPage)
-async def list_ticks(session: DbSession, actor: Viewer, monitor_id: Id, limit: Limit = 100,
+async def list_ticks(session: DbSession, actor: Viewer, monitor_id: RowId, limit: Limit = 100,
                      cursor: str | None = None, region: str | None = None) -> TickPage:
     try:
         items, last = await service.ticks(session=session, org_id=actor.org_id, monitor_id=monitor_id, limit=limit,
@@ -120,14 +116,10 @@ def _tick_cursor(cursor: str | None) -> tuple[datetime, str] | None:
     if cursor is None:
         return None
     micros, _, region = cursor.partition("~")
-    if not _digits(micros, 18) or not region:
+    if not digits(micros) or not region:
         raise _unprocessable("cursor is not valid", ("query", "cursor"))
     try:
         return datetime.fromtimestamp(int(micros) / 1_000_000, UTC), region
     except (ValueError, OverflowError, OSError):  # past the year 9999
         raise _unprocessable("cursor is not valid", ("query", "cursor")) from None
 
-
-def _digits(text: str, most: int) -> bool:
-    """ASCII digits only: str.isdigit() also takes "²", which int() refuses."""
-    return text.isascii() and text.isdigit() and len(text) <= most
