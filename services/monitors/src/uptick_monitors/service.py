@@ -321,8 +321,8 @@ async def update(
     await _check_channels(session, monitor.org_id, changes)
     if changes.get("depends_on") is not None:
         await _check_depends_on(session, monitor.org_id, monitor.id, changes["depends_on"])
-    _check_quotas(quotas, kind=changes.get("type", monitor.type),
-                  interval=changes.get("interval_seconds", monitor.interval_seconds), body=changes.get("body"))
+    _check_quotas(quotas, kind=kind, interval=changes.get("interval_seconds", monitor.interval_seconds),
+                  body=check.get("body"))
     try:
         check_timeout(changes.get("timeout_seconds", monitor.timeout_seconds),
                       changes.get("interval_seconds", monitor.interval_seconds))
