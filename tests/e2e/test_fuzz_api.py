@@ -2,7 +2,7 @@
 5xx, every answer (errors included) is one the document declares, in the shape it declares.
 
 The seed and the budget are fixed, so a run is repeatable; `UPTICK_FUZZ_SEED` and `UPTICK_FUZZ_SECONDS`
-run it longer with another seed (a long run found nothing before this change landed: see the README).
+run it longer with another seed.
 """
 
 from __future__ import annotations
