@@ -60,6 +60,7 @@ async def test_pagination_walks_every_monitor_once(api: httpx.AsyncClient, make_
         ({"url": "https://example.com", "colour": "red"}, "Extra inputs are not permitted"),
         ({"url": "https://example.com", "name": ""}, "at least 1 character"),
         ({"url": "https://example.com/" + "a" * 3000}, "URL should have at most"),
+        ({"type": "tcp", "url": None}, "url is required for a tcp monitor"),  # was a TypeError: a 500
     ],
 )
 async def test_bad_input_is_a_clear_422(api: httpx.AsyncClient, make_user, body: dict, complaint: str) -> None:

@@ -79,9 +79,11 @@ class MonitorCreate(CheckSpec):
 
     @field_validator("url")
     @classmethod
-    def _target_fits_type(cls, url: str, info: ValidationInfo) -> str:
+    def _target_fits_type(cls, url: str | None, info: ValidationInfo) -> str | None:
         kind = info.data.get("type")  # validated first: CheckSpec's fields come before this model's
-        return stored_target(kind, url) if kind is not None else url
+        if url is None or kind is None:  # an explicit null: _url_unless_heartbeat says what is missing
+            return url
+        return stored_target(kind, url)
 
 
 class _MonitorFields(_Strict):
