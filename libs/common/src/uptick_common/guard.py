@@ -86,6 +86,8 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
+    key: bytes
+    value: bytes
     for key, value in scope.get("headers", []):
         if key == name:
             return value.decode("latin-1")
