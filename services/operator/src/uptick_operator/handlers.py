@@ -5,7 +5,7 @@ then), a timer writes the live status back and posts an Event when the monitor g
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -53,7 +53,7 @@ def _condition(kind: str, ok: bool, reason: str, message: str, generation: int |
             "observedGeneration": generation, "lastTransitionTime": datetime.now(UTC).isoformat()}
 
 
-def _with_condition(status: MutableMapping[str, Any], patch: kopf.Patch, condition: dict[str, Any]) -> None:
+def _with_condition(status: Mapping[str, Any], patch: kopf.Patch, condition: dict[str, Any]) -> None:
     """Set one condition, keeping the others (and the transition time when nothing changed)."""
     conditions = [dict(c) for c in patch.status.get("conditions") or status.get("conditions") or []]
     for old in conditions:
@@ -93,13 +93,14 @@ def register(registry: kopf.OperatorRegistry, settings: OperatorSettings) -> Non
 
     for on in (kopf.on.create, kopf.on.update, kopf.on.resume):
         @on(*RESOURCE, registry=registry, id="sync", backoff=RETRY_SECONDS)
-        async def sync(spec: dict[str, Any], meta: dict[str, Any], status: MutableMapping[str, Any], namespace: str,
-                       name: str, uid: str, patch: kopf.Patch, memo: kopf.Memo, **_: Any) -> None:
+        async def sync(spec: kopf.Spec, meta: kopf.Meta, status: kopf.Status, namespace: str | None,
+                       name: str, uid: str, patch: kopf.Patch, memo: Any, **_: Any) -> None:
+            assert namespace is not None  # Monitors are namespaced (the CRD's scope)
             operator: Operator = memo["operator"]
             manager, generation = managed_by(namespace, name, uid), meta.get("generation")
             api = operator.api(namespace)
             try:
-                body = await monitor_body(spec, namespace, operator.kube.read)
+                body = await monitor_body(dict(spec), namespace, operator.kube.read)
                 monitor = await _put(api, body, manager, status.get("monitorId"))
             except (MissingSecret, Rejected) as exc:
                 OPERATOR_SYNCS.labels("sync", "rejected").inc()
@@ -115,8 +116,9 @@ def register(registry: kopf.OperatorRegistry, settings: OperatorSettings) -> Non
             log.info("monitor synced", namespace=namespace, resource=name, monitor_id=monitor["id"])
 
     @kopf.on.delete(*RESOURCE, registry=registry, id="remove", backoff=RETRY_SECONDS)
-    async def remove(status: MutableMapping[str, Any], namespace: str, name: str, uid: str, memo: kopf.Memo,
+    async def remove(status: kopf.Status, namespace: str | None, name: str, uid: str, memo: Any,
                      **_: Any) -> None:
+        assert namespace is not None
         operator: Operator = memo["operator"]
         manager, api = managed_by(namespace, name, uid), operator.api(namespace)
         try:
@@ -132,8 +134,9 @@ def register(registry: kopf.OperatorRegistry, settings: OperatorSettings) -> Non
 
     @kopf.timer(*RESOURCE, registry=registry, id="status", interval=settings.status_interval_seconds,
                 initial_delay=1.0, when=lambda status, **_: bool(status.get("monitorId")))
-    async def write_status(body: kopf.Body, status: MutableMapping[str, Any], namespace: str, patch: kopf.Patch,
-                           memo: kopf.Memo, **_: Any) -> None:
+    async def write_status(body: kopf.Body, status: kopf.Status, namespace: str | None, patch: kopf.Patch,
+                           memo: Any, **_: Any) -> None:
+        assert namespace is not None
         operator: Operator = memo["operator"]
         api = operator.api(namespace)
         try:
@@ -180,10 +183,11 @@ def _register_discovery(registry: kopf.OperatorRegistry, group: str, version: st
 
     for on in (kopf.on.create, kopf.on.update, kopf.on.resume):
         @on(group, version, plural, registry=registry, id="discover", annotations=wanted, backoff=RETRY_SECONDS)
-        async def discover(body: kopf.Body, spec: dict[str, Any], namespace: str, name: str, memo: kopf.Memo,
+        async def discover(body: kopf.Body, spec: kopf.Spec, namespace: str | None, name: str, memo: Any,
                            **_: Any) -> None:
+            assert namespace is not None  # Ingresses and HTTPRoutes are namespaced
             operator: Operator = memo["operator"]
-            hosts = hosts_of(spec)
+            hosts = hosts_of(dict(spec))
             existing = await operator.kube.monitors(namespace, label, name)
             names = {ingress.monitor_name(kind, name, host) for host in hosts}
             for monitor in existing:
@@ -196,8 +200,8 @@ def _register_discovery(registry: kopf.OperatorRegistry, group: str, version: st
 
     @kopf.on.update(group, version, plural, registry=registry, id="undiscover",
                     field=("metadata", "annotations", ingress.ANNOTATION), backoff=RETRY_SECONDS)
-    async def undiscover(new: Any, namespace: str, name: str, memo: kopf.Memo, **_: Any) -> None:
-        if new == "true":
+    async def undiscover(new: Any, namespace: str | None, name: str, memo: Any, **_: Any) -> None:
+        if new == "true" or namespace is None:
             return
         operator: Operator = memo["operator"]
         for monitor in await operator.kube.monitors(namespace, label, name):
