@@ -57,10 +57,20 @@ def test_kind_config(yaml_module):
 def test_tiltfile_builds_every_image_and_deploys_the_dev_values():
     text = (ROOT / "Tiltfile").read_text()
     ast.parse(text)  # Starlark is Python's syntax
-    for service in ("auth", "monitors", "poller", "checker", "ingest", "notifier"):
-        assert f"'{service}'" in text
+    services = ast.literal_eval(re.search(r"^SERVICES = (\[.*\])$", text, re.M).group(1))
+    assert services == ["auth", "monitors", "poller", "checker", "ingest", "notifier", "operator"]
     assert "charts/uptick/examples/dev.yaml" in text
     assert "live_update" in text and "labels" in text
+    resources = set(re.findall(r"^k8s_resource\('([\w-]+)'", text, re.M))
+    assert {"uptick-" + service for service in services if service != "checker"} <= resources
+
+
+def test_the_dev_values_run_the_operator_with_the_crd(helm):
+    """What Tilt deploys: the operator (off by default, on in dev) and the Monitor CRD (Tilt's helm() renders the
+    chart's crds/ as `helm template --include-crds` does)."""
+    docs = helm.render("dev", "--include-crds")
+    assert "uptick-operator" in helm.by_name(docs, "Deployment")
+    assert "monitors.uptick.dev" in helm.by_name(docs, "CustomResourceDefinition")
 
 
 def test_tiltfile_creates_the_key_objects_the_chart_mounts(helm, kubectl_bin, yaml_module, tmp_path):
@@ -93,11 +103,17 @@ def test_tiltfile_creates_the_key_objects_the_chart_mounts(helm, kubectl_bin, ya
         assert result.returncode == 0, result.stderr
         obj = yaml_module.safe_load(result.stdout)
         made[(obj["kind"], obj["metadata"]["name"])] = set(obj["data"])
-    auth = helm.by_name(helm.render("dev"), "Deployment")["uptick-auth"]
+    deployments = helm.by_name(helm.render("dev"), "Deployment")
     mounted = {}
-    for volume in auth["spec"]["template"]["spec"]["volumes"]:
+    for volume in deployments["uptick-auth"]["spec"]["template"]["spec"]["volumes"]:
         if "secret" in volume:
             mounted[("Secret", volume["secret"]["secretName"])] = {i["key"] for i in volume["secret"]["items"]}
         if "configMap" in volume:
             mounted[("ConfigMap", volume["configMap"]["name"])] = {i["key"] for i in volume["configMap"]["items"]}
+    # The operator mounts its whole token Secret and reads the key of the namespace's organization: in dev,
+    # every namespace is the default organization's (no UPTICK_NAMESPACE_TOKENS), the key `default`.
+    operator = deployments["uptick-operator"]["spec"]["template"]["spec"]
+    (tokens,) = [volume["secret"]["secretName"] for volume in operator["volumes"] if "secret" in volume]
+    assert helm.env_of(operator["containers"][0])["UPTICK_NAMESPACE_TOKENS"] == ""
+    mounted[("Secret", tokens)] = {"default"}
     assert made == mounted

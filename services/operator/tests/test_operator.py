@@ -266,3 +266,22 @@ def test_a_field_left_out_of_the_spec_is_sent_as_the_apis_default():
     assert set(RESET) == set(defaults) - {"type", "url", "name", "interval_seconds", "timeout_seconds", "regions",
                                           "managed_by"}
     assert RESET == {name: defaults[name] for name in RESET}
+
+
+def test_an_empty_token_is_no_token(tmp_path):
+    """The dev cluster's token Secret holds an empty key until the developer writes a token: the operator waits
+    (a retry later), it never calls the API with `Bearer `."""
+    import httpx
+    import kopf
+    import pytest
+
+    from uptick_operator.handlers import Operator
+    from uptick_operator.kube import Kube
+    from uptick_operator.settings import OperatorSettings
+
+    (tmp_path / "default").write_text("\n")
+    operator = Operator(settings=OperatorSettings(token_dir=tmp_path), client=httpx.AsyncClient(), kube=Kube())
+    with pytest.raises(kopf.TemporaryError, match="no API token for namespace shop"):
+        operator.api("shop")
+    (tmp_path / "default").write_text("upt_abc\n")
+    assert operator.api("shop") is not None

@@ -43,8 +43,10 @@ class Operator:
         path = self.settings.token_file(namespace)
         try:
             token = path.read_text().strip()
-        except OSError as exc:
-            raise kopf.TemporaryError(f"no API token for namespace {namespace} ({path.name})", delay=60) from exc
+        except OSError:
+            token = ""
+        if not token:  # not there yet (an empty key: the dev cluster's Secret before the developer made a token)
+            raise kopf.TemporaryError(f"no API token for namespace {namespace} ({path.name})", delay=60)
         return UptickApi(self.client, token)
 
 
