@@ -48,12 +48,15 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/channels"): {"type": "webhook", "name": "w", "config": {"url": "https://c.example/hook"}},
     ("PATCH", "/api/channels/{channel_id}"): {"name": "renamed"},
     ("POST", "/api/incidents/{incident_id}/notes"): {"body": "on it"},
+    ("POST", "/api/status-pages"): {"slug": "new-page", "title": "New"},
+    ("PATCH", "/api/status-pages/{page_id}"): {"title": "renamed"},
 }
 NO_BODY = {("POST", "/api/auth/logout-all"), ("DELETE", "/api/orgs/{org_id}"),
            ("DELETE", "/api/orgs/{org_id}/invitations/{invitation_id}"), ("POST", "/api/invitations/{token}/accept"),
            ("DELETE", "/api/orgs/{org_id}/members/{user_id}"), ("DELETE", "/api/tokens/{token_id}"),
            ("DELETE", "/api/monitors/{monitor_id}"), ("DELETE", "/api/channels/{channel_id}"),
-           ("POST", "/api/channels/{channel_id}/test"), ("POST", "/api/incidents/{incident_id}/ack")}
+           ("POST", "/api/channels/{channel_id}/test"), ("POST", "/api/incidents/{incident_id}/ack"),
+           ("DELETE", "/api/status-pages/{page_id}")}
 
 
 def _routes() -> list[tuple[str, str]]:
@@ -73,7 +76,8 @@ CHANGES = [r for r in GUARDED if r[0] != "GET"]
 def _fill(path: str, team: Team) -> str:
     values = {"org_id": team.org_id, "monitor_id": team.monitor_id, "token_id": team.token_id,
               "user_id": team.owner_id, "invitation_id": team.invitation_id, "token": team.invitation_token,
-              "channel_id": team.channel_id, "incident_id": team.incident_id}
+              "channel_id": team.channel_id, "incident_id": team.incident_id,
+              "page_id": team.status_page_id}
 
     def value(match: re.Match[str]) -> str:
         assert match[1] in values, f"{path}: no value for {{{match[1]}}}; add one to _fill"

@@ -22,6 +22,7 @@ from uptick_monitors.incidents import links
 from uptick_monitors.incidents.router import router as incidents_router
 from uptick_monitors.router import router
 from uptick_monitors.settings import MonitorsSettings
+from uptick_monitors.statuspages.router import router as status_pages_router
 
 
 def build_app(settings: MonitorsSettings | None = None) -> FastAPI:
@@ -57,6 +58,7 @@ def build_app(settings: MonitorsSettings | None = None) -> FastAPI:
     app.include_router(incidents_router)
     app.include_router(links.router)
     app.include_router(history_router)
+    app.include_router(status_pages_router)
     return app
 
 

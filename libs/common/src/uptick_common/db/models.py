@@ -8,7 +8,8 @@
 - ingest:    ticks, monitor_status, rollups_minute/hour/day, incidents (their transitions), outbox
              (the notifications they cause)
 - maintain:  the partitions of ticks and rollups_minute (made ahead, dropped past retention)
-- monitors:  channels; incidents' acknowledgement; outbox rows of test notifications
+- monitors:  channels; incidents' acknowledgement; outbox rows of test notifications; status_pages,
+             status_page_monitors, status_page_snapshots (any replica that finds one out of date rebuilds it)
 - incident_events: appended by the service that makes the change (ingest, monitors); never updated
 - notifier:  outbox (delivery state), delivery_attempts
 """
@@ -189,6 +190,8 @@ class Monitor(Base):
     escalation_channel_ids: Mapped[list[int] | None] = mapped_column(ARRAY(BigInteger))
     # The monitor it depends on (its host, its gateway): while that one is down, this one's incidents alert nothing.
     depends_on: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("monitors.id", ondelete="SET NULL"))
+    # The secret of its public badge URLs (/api/badges/<token>/…); a new one replaces it when asked.
+    badge_token: Mapped[str] = mapped_column(Text, server_default=text("replace(gen_random_uuid()::text, '-', '')"))
     # Written by the poller only. A new or resumed monitor is due at once (server default now()).
     next_due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
@@ -198,6 +201,7 @@ class Monitor(Base):
         # Only the tokens there are: the poller's claims would otherwise add a NULL entry each.
         Index("ix_monitors_heartbeat_token", "heartbeat_token", unique=True,
               postgresql_where=text("heartbeat_token IS NOT NULL")),
+        Index("ux_monitors_badge_token", "badge_token", unique=True),
     )
 
 
@@ -391,3 +395,47 @@ class RollupHour(_Rollup, Base):
 
 class RollupDay(_Rollup, Base):
     __tablename__ = "rollups_day"
+
+
+class StatusPage(Base):
+    """A public status page at /status/<slug>: the slug is unique over every organization (its public path)."""
+
+    __tablename__ = "status_pages"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    org_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("organizations.id", ondelete="CASCADE"))
+    slug: Mapped[str] = mapped_column(Text, unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # Any change of its configuration (its monitors too): snapshots built before it are out of date.
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (Index("ix_status_pages_org_id_id", "org_id", "id"),)
+
+
+class StatusPageMonitor(Base):
+    """A monitor shown on a page: in the named group (None: the page's ungrouped list), at `position` (the order
+    of the page, groups in the order of their first monitor); its URL only if `show_url`."""
+
+    __tablename__ = "status_page_monitors"
+
+    page_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("status_pages.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    monitor_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("monitors.id", ondelete="CASCADE"),
+                                            primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    group_name: Mapped[str | None] = mapped_column(Text)
+    show_url: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+
+
+class StatusPageSnapshot(Base):
+    """A page rendered (HTML, JSON, Atom, each with its ETag) from the state whose `fingerprint` it keeps."""
+
+    __tablename__ = "status_page_snapshots"
+
+    page_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("status_pages.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(Text)
+    built_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    documents: Mapped[dict[str, str]] = mapped_column(JSONB)  # kind (html|json|atom) → its text
