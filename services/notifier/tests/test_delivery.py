@@ -19,7 +19,8 @@ from uptick_notifier.worker import Notifier, notification
 
 def settings(database_url: str, **changes: object) -> NotifierSettings:
     return NotifierSettings(database_url=database_url, lease_seconds=30, attempt_timeout_seconds=3,
-                            retry_base_seconds=0.05, retry_cap_seconds=0.05, poll_seconds=0.05, **changes)
+                            retry_base_seconds=0.05, retry_cap_seconds=0.05, poll_seconds=0.05,
+                            **{"storm_gather_seconds": 0, **changes})
 
 
 async def queue(engine, channel_id: int, event: str = "down") -> int:

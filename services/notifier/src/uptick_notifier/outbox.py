@@ -5,22 +5,27 @@ records the attempt as `sending`, then commits: nothing is held open while the r
 outcome is written in a second transaction. A notifier killed in between leaves the row to come due again
 when the lease ends: it is sent again under the same key (the receiver drops it), and the attempt that was
 cut short shows as `interrupted`. Each report names the attempt it is for, so a late one changes nothing.
+
+Before claiming, the same transaction gathers storms (`storm`): an incident's notification is claimed only once
+it has been looked at (`gathered`) or gone into a group, whose own row is claimed like any other.
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from uptick_common.channels.base import Answer
+from uptick_notifier.storm import GROUPABLE, Gathering, gather
 
 _CLAIM = text("""
     WITH due AS (
         SELECT id FROM outbox WHERE status = 'pending' AND due_at <= now()
+          AND (gathered OR payload ->> 'event' <> ALL(:groupable))
         ORDER BY due_at LIMIT :limit FOR UPDATE SKIP LOCKED
     )
     UPDATE outbox o SET attempts = o.attempts + 1, due_at = now() + :lease * interval '1 second'
@@ -29,6 +34,7 @@ _CLAIM = text("""
     RETURNING o.id, o.channel_id, o.attempts, coalesce(o.max_attempts, :max_attempts), o.payload, c.type, c.config,
         (SELECT ack_token FROM incidents WHERE id = (o.payload ->> 'incident_id')::bigint)
 """)
+_ACK_TOKENS = text("SELECT id, ack_token FROM incidents WHERE id = ANY(:ids) AND ack_token IS NOT NULL")
 _AGE = text("""
     SELECT coalesce(extract(epoch FROM now() - min(due_at)), 0) FROM outbox WHERE status = 'pending' AND due_at <= now()
 """)
@@ -63,17 +69,27 @@ class Claimed:
     config: dict[str, Any]
     ack_token: str | None  # the incident's acknowledge link, while it is unacknowledged
     attempt_id: int = 0
+    ack_tokens: dict[int, str] = field(default_factory=dict)  # a group's: its members' incidents' links
 
 
-async def claim(engine: AsyncEngine, *, limit: int, lease: float, max_attempts: int) -> list[Claimed]:
+NO_GATHERING = Gathering(gather_seconds=0, threshold=1_000_000, hold_seconds=0)
+
+
+async def claim(engine: AsyncEngine, *, limit: int, lease: float, max_attempts: int,
+                gathering: Gathering = NO_GATHERING) -> list[Claimed]:
     async with engine.begin() as conn:
-        rows = (await conn.execute(_CLAIM, {"limit": limit, "lease": lease, "max_attempts": max_attempts})).all()
+        await gather(conn, gathering)
+        rows = (await conn.execute(_CLAIM, {"limit": limit, "lease": lease, "max_attempts": max_attempts,
+                                            "groupable": list(GROUPABLE)})).all()
         claimed = [Claimed(*row) for row in rows]
         for row in claimed:
             if row.attempt > 1:
                 await conn.execute(_INTERRUPTED, {"id": row.id})
             row.attempt_id = await conn.scalar(_ATTEMPT, {"id": row.id, "channel": row.channel_id,
                                                           "attempt": row.attempt})
+            if row.payload.get("members"):
+                ids = [m["incident_id"] for m in row.payload["members"] if m.get("incident_id") is not None]
+                row.ack_tokens = {i: t for i, t in (await conn.execute(_ACK_TOKENS, {"ids": ids})).all()}
     return claimed
 
 

@@ -9,6 +9,7 @@ from pydantic_settings import NoDecode
 
 from uptick_common.netguard import IPNetwork, parse_networks
 from uptick_common.settings import WorkerSettings
+from uptick_notifier.storm import Gathering
 
 
 class NotifierSettings(WorkerSettings):
@@ -29,11 +30,21 @@ class NotifierSettings(WorkerSettings):
     # How often the outbox is looked at when it was empty; how often due reminders and escalations are.
     poll_seconds: float = Field(default=0.5, gt=0)
     reminder_check_seconds: float = Field(default=5.0, gt=0)
+    # Storms (uptick_notifier.storm): an incident's notification waits this long for others of its event and
+    # channel; more than `storm_threshold` waiting together go as one grouped notification; while a storm
+    # lasts, the next group follows the last one by `storm_hold_seconds` (the longest a member waits).
+    storm_gather_seconds: float = Field(default=2.0, ge=0, le=60)
+    storm_threshold: int = Field(default=3, ge=1)
+    storm_hold_seconds: float = Field(default=30.0, ge=0, le=600)
 
     @field_validator("notifier_allowed_networks", mode="before")
     @classmethod
     def _parse_networks(cls, value: object) -> object:
         return parse_networks(value) if isinstance(value, str | list | tuple) else value
+
+    @property
+    def gathering(self) -> Gathering:
+        return Gathering(self.storm_gather_seconds, self.storm_threshold, self.storm_hold_seconds)
 
     @model_validator(mode="after")
     def _lease_after_timeout(self) -> NotifierSettings:

@@ -27,14 +27,23 @@ log = structlog.get_logger(__name__)
 
 
 def notification(row: outbox.Claimed, public_url: str) -> Notification:
-    """The row's notification, with its identity (the same on every attempt) and the incident's link."""
+    """The row's notification, with its identity (the same on every attempt) and the incidents' links."""
     note = Notification.model_validate({**row.payload, "key": f"msg_{row.id}"})
     base = public_url.rstrip("/")
+    if note.members:
+        note.incident_url = f"{base}/incidents"
+        for member in note.members:
+            _links(member, base, row.ack_tokens.get(member.incident_id or 0))
+    else:
+        _links(note, base, row.ack_token)
+    return note
+
+
+def _links(note: Notification, base: str, ack_token: str | None) -> None:
     if note.incident_id is not None:
         note.incident_url = f"{base}/incidents/{note.incident_id}"
-    if row.ack_token is not None:
-        note.ack_url = f"{base}/api/ack/{row.ack_token}"
-    return note
+    if ack_token is not None:
+        note.ack_url = f"{base}/api/ack/{ack_token}"
 
 
 class Notifier(Worker[NotifierSettings]):
@@ -61,7 +70,7 @@ class Notifier(Worker[NotifierSettings]):
             await self.until_one_finishes()
             return 0
         claimed = await outbox.claim(self.engine, limit=room, lease=self.settings.lease_seconds,
-                                     max_attempts=self.settings.max_attempts)
+                                     max_attempts=self.settings.max_attempts, gathering=self.settings.gathering)
         for row in claimed:
             self.spawn(self._deliver(row))
         return 0 if len(claimed) == room else self.settings.poll_seconds

@@ -5,7 +5,9 @@ A channel module has
   never a failed delivery); `SECRETS` names the fields the API never shows back;
 - `render(config, notification)`: what will be sent (an `HttpRequest`, or an e-mail), pure;
 - `send(config, notification, out)`: sends it through `out` (the notifier's guarded client) and returns
-  the receiver's `Answer`.
+  the receiver's `Answer`;
+- optionally `GROUPS = False`: a storm is never grouped for it (each notification goes on its own);
+  otherwise `render` takes a grouped notification too (`Notification.members`).
 """
 
 from __future__ import annotations

@@ -2,6 +2,10 @@
 
 The outbox row carries one of these as JSON; every channel renders it. `key` is the notification's identity
 (the outbox row's): a resend after a crash carries the same key, so receivers can drop the duplicate.
+
+A grouped notification (a storm: `uptick_notifier.storm`) has `members`, one notification of the same event
+per incident; its title counts them and its lines list them (the first GROUP_LINES), so that every channel
+that renders `title` and `lines()` renders a group as one message.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 Event = Literal["down", "resolved", "flapping", "reminder", "escalation", "test"]
+GROUP_LINES = 20  # members a group's text lists one by one; the rest are counted (chat messages are short)
 
 
 class Notification(BaseModel):
@@ -28,9 +33,17 @@ class Notification(BaseModel):
     resolved_at: datetime | None = None
     cause: str | None = None  # the failing assertion or error
     regions: list[str] = []  # the regions that saw it fail
+    members: list[Notification] = []  # a grouped notification's: one per incident, same event
+
+    @property
+    def count(self) -> int:
+        """How many incidents it tells of."""
+        return len(self.members) if self.members else int(self.incident_id is not None)
 
     @property
     def title(self) -> str:
+        if self.members:
+            return self._group_title()
         return {
             "down": f"DOWN: {self.monitor_name}",
             "resolved": f"RESOLVED: {self.monitor_name}",
@@ -40,8 +53,42 @@ class Notification(BaseModel):
             "test": "Uptick test notification",
         }[self.event]
 
+    def _group_title(self) -> str:
+        n = self.count
+        return {
+            "down": f"DOWN: {n} monitors",
+            "resolved": f"RESOLVED: {n} monitors",
+            "flapping": f"FLAPPING: {n} monitors",
+            "reminder": f"STILL DOWN: {n} monitors",
+            "escalation": f"ESCALATED: {n} monitors are down and nobody has acknowledged them",
+            "test": "Uptick test notification",
+        }[self.event]
+
+    def _group_lines(self) -> list[str]:
+        lines = [f"{self.count} monitors at once:"]
+        for member in self.members[:GROUP_LINES]:
+            line = f"- {member.monitor_name}" + (f" ({member.monitor_url})" if member.monitor_url else "")
+            if self.event == "resolved" and member.resolved_at and member.started_at:
+                line += f": up after {duration(member.resolved_at - member.started_at)}"
+            elif member.cause:
+                line += f": {member.cause}"
+            lines.append(line)
+        if self.count > GROUP_LINES:
+            lines.append(f"… and {self.count - GROUP_LINES} more")
+        starts = [m.started_at for m in self.members if m.started_at is not None]
+        if starts and self.event != "resolved":
+            lines.append(f"Down since {_when(min(starts))} (the first of them)")
+        regions = sorted({r for m in self.members for r in m.regions})
+        if regions:
+            lines.append(f"Seen from: {', '.join(regions)}")
+        if self.incident_url:
+            lines.append(f"Incidents: {self.incident_url}")
+        return lines
+
     def lines(self) -> list[str]:
         """The facts, one per line, in the order a person on call reads them."""
+        if self.members:
+            return self._group_lines()
         if self.event == "test":
             return ["This is a test notification from Uptick: this channel works."]
         lines = [f"{self.monitor_name} ({self.monitor_url})" if self.monitor_url else self.monitor_name]

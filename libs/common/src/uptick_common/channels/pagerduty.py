@@ -1,6 +1,10 @@
 """PagerDuty Events API v2 (developer.pagerduty.com/docs/events-api-v2/overview): `trigger` when down,
 `resolve` when resolved, both under the incident's `dedup_key`, so PagerDuty keeps one alert per incident
-and drops a resend. The routing key is the secret; `events_url` is for PagerDuty's EU service region."""
+and drops a resend. The routing key is the secret; `events_url` is for PagerDuty's EU service region.
+
+Storms are not grouped here (`GROUPS`): PagerDuty's alert is one incident's lifecycle under its dedup_key,
+triggered and resolved one by one (members of a storm resolve at different times), and PagerDuty groups
+alerts into one incident itself (its alert grouping); a grouped trigger could never be resolved piecewise."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from uptick_common.channels.base import Answer, ChannelConfig, HttpRequest, Http
 from uptick_common.channels.notification import Notification
 
 EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
+GROUPS = False
 
 
 class Config(ChannelConfig):

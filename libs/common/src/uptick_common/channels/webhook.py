@@ -7,7 +7,9 @@ Rotating the secret keeps the previous one signing beside the new for a day (a s
 signature), so receivers can switch without losing a message.
 
 The body (application/json), documented in the README:
-    {"type": "incident.down", "timestamp": "…", "data": {"event": "down", "monitor": {…}, "incident": {…}}}
+    {"type": "incident.down", "timestamp": "…", "data": {"event": "down", "monitor": {…}, "incident": {…},
+     "count": 1, "group": false, "incidents": [{"monitor": {…}, "incident": {…}}]}}
+A storm's grouped notification has `"group": true`, `monitor` and `incident` null, and lists them all.
 """
 
 from __future__ import annotations
@@ -66,18 +68,28 @@ def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + base64.b64encode(digest).decode()
 
 
-def payload(note: Notification) -> dict[str, Any]:
-    incident = None if note.incident_id is None else {
+def _incident(note: Notification) -> dict[str, Any] | None:
+    return None if note.incident_id is None else {
         "id": note.incident_id, "url": note.incident_url, "ack_url": note.ack_url,
         "started_at": _iso(note.started_at),
         "resolved_at": _iso(note.resolved_at), "cause": note.cause, "regions": note.regions,
     }
-    monitor = None if note.monitor_id is None else {"id": note.monitor_id, "name": note.monitor_name,
-                                                    "url": note.monitor_url}
+
+
+def _monitor(note: Notification) -> dict[str, Any] | None:
+    return None if note.monitor_id is None else {"id": note.monitor_id, "name": note.monitor_name,
+                                                 "url": note.monitor_url}
+
+
+def payload(note: Notification) -> dict[str, Any]:
+    """`data.incidents` lists every incident told of (`count` of them): one, or a storm's group, whose
+    `monitor` and `incident` are null."""
+    members = note.members or ([note] if note.incident_id is not None else [])
     return {"type": f"incident.{note.event}" if note.event != "test" else "test",
             "timestamp": note.occurred_at.isoformat(),
-            "data": {"event": note.event, "title": note.title, "text": note.text, "monitor": monitor,
-                     "incident": incident}}
+            "data": {"event": note.event, "title": note.title, "text": note.text, "monitor": _monitor(note),
+                     "incident": _incident(note), "count": len(members), "group": bool(note.members),
+                     "incidents": [{"monitor": _monitor(m), "incident": _incident(m)} for m in members]}}
 
 
 def render(config: Config, note: Notification) -> HttpRequest:

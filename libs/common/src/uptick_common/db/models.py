@@ -335,10 +335,19 @@ class OutboxRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     # When it is (next) to be sent; while an attempt is under way, the end of that attempt's lease.
     due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    status: Mapped[str] = mapped_column(Text, server_default=text("'pending'"))  # delivered | failed | cancelled
+    # pending | delivered | failed | cancelled | grouped (went in a storm's grouped notification, `group_id`)
+    status: Mapped[str] = mapped_column(Text, server_default=text("'pending'"))
     attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     max_attempts: Mapped[int | None] = mapped_column(Integer)  # None: the notifier's setting
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Storms (uptick_notifier.storm): looked at and let go on its own; a grouped notification's member
+    # count; a member's grouped notification (its status is then `grouped`).
+    gathered: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    group_size: Mapped[int | None] = mapped_column(Integer)
+    group_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("outbox.id", ondelete="SET NULL"))
+
+    __table_args__ = (Index("ix_outbox_groups", "channel_id", "created_at",
+                            postgresql_where=text("group_size IS NOT NULL")),)
 
 
 class DeliveryAttempt(Base):
