@@ -18,10 +18,13 @@ def result(monitor_id: int, region: str, at_s: float, status: str, error: str | 
                        error=error)
 
 
-async def both(engine, monitor: int, at_s: float, status: str) -> None:
+async def both(engine, monitor: int, at_s: float, status: str) -> int:
+    """Both regions say `status`; returns how many incidents that opened (what uptick_incidents_opened_total
+    counts)."""
     error = "HTTP 503 (expected 200-399)" if status == "down" else None
     async with engine.begin() as conn:
-        await write_batch(conn, [result(monitor, r, at_s, status, error) for r in ("eu-west", "us-east")])
+        written = await write_batch(conn, [result(monitor, r, at_s, status, error) for r in ("eu-west", "us-east")])
+    return written.incidents_opened
 
 
 async def rows(engine, sql: str, **params):
@@ -42,8 +45,8 @@ async def test_down_opens_one_incident_with_a_notification_per_default_channel_a
     await add_channel(engine, user, "slack", {"webhook_url": "http://127.0.0.1:9/s"}, is_default=False)
 
     await both(engine, monitor, 0, "up")
-    await both(engine, monitor, 30, "down")
-    await both(engine, monitor, 60, "down")  # still down: nothing new
+    assert await both(engine, monitor, 30, "down") == 1
+    assert await both(engine, monitor, 60, "down") == 0  # still down: nothing new
     [incident] = await rows(engine, "SELECT * FROM incidents")
     assert incident["status"] == "open" and incident["monitor_id"] == monitor
     assert incident["cause"] == "HTTP 503 (expected 200-399)" and incident["regions"] == ["eu-west", "us-east"]
@@ -84,9 +87,11 @@ async def test_flapping_stays_one_incident_and_is_told_once(engine):
     user = await add_user(engine, "a@example.com")
     monitor = await add_monitor(engine, user, "http://127.0.0.1:1/health")
     await add_channel(engine, user, "webhook", {"url": "http://127.0.0.1:9/hook"})
+    opened = 0
     for i in range(6):
-        await both(engine, monitor, i * 60, "down")
+        opened += await both(engine, monitor, i * 60, "down")
         await both(engine, monitor, i * 60 + 30, "up")
+    assert opened == 1  # reopenings are not new incidents
     [incident] = await rows(engine, "SELECT * FROM incidents")
     assert incident["flapping"] and incident["reopened"] == 5 and incident["status"] == "resolved"
     sent = await outbox(engine)

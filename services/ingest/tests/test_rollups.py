@@ -83,7 +83,7 @@ async def test_rollups_equal_the_raw_ticks_and_redelivery_counts_once(engine, da
     stored = 0
     for batch in batches_of_three_hours(monitor):
         async with engine.begin() as conn:
-            stored += await write_batch(conn, batch)
+            stored += (await write_batch(conn, batch)).stored
     assert stored == 2 * 3 * 3600 // INTERVAL  # each result once, however often it came
     for resolution in RESOLUTIONS:
         expected = await what_the_ticks_say(engine, resolution.seconds, monitor)
@@ -104,5 +104,5 @@ async def test_rollups_equal_the_raw_ticks_and_redelivery_counts_once(engine, da
 async def test_rollups_can_be_left_off(engine):
     monitor = await add_monitor(engine, await add_user(engine, "a@example.com"), "http://127.0.0.1:1/")
     async with engine.begin() as conn:
-        assert await write_batch(conn, [result(monitor, "eu-west", START_MS)], rollups=False) == 1
+        assert (await write_batch(conn, [result(monitor, "eu-west", START_MS)], rollups=False)).stored == 1
     assert await rollups(engine, "rollups_minute", monitor) == {}

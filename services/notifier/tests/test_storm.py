@@ -4,6 +4,7 @@ keeps one event per incident); a few go on their own; a group lost mid-send goes
 import asyncio
 from datetime import UTC, datetime
 
+from prometheus_client import REGISTRY
 from sqlalchemy import text
 from standardwebhooks.webhooks import Webhook
 
@@ -22,6 +23,14 @@ def settings(database_url: str, **changes: object) -> NotifierSettings:
     return NotifierSettings(database_url=database_url, lease_seconds=30, attempt_timeout_seconds=3,
                             poll_seconds=0.05, **{"storm_gather_seconds": 0.3, "storm_threshold": 3,
                                                   "storm_hold_seconds": 1.0, **changes})
+
+
+METRICS = ("uptick_notification_groups_total", "uptick_notifications_grouped_total",
+           "uptick_alert_latency_seconds_count")
+
+
+def metric(name: str, channel_type: str) -> float:
+    return REGISTRY.get_sample_value(name, {"channel_type": channel_type}) or 0.0
 
 
 async def queue(engine, channel_id: int, n: int, event: str = "down", first_incident: int = 1) -> list[int]:
@@ -64,6 +73,7 @@ async def test_a_storm_is_one_grouped_notification_per_channel_and_pagerduty_one
                                                           "events_url": http_sink.url("/pd")})
     for channel in (hook, slack, pager):
         await queue(engine, channel, 30)
+    before = {(name, type_): metric(name, type_) for name in METRICS for type_ in ("webhook", "pagerduty")}
     notifier = Notifier(settings(database_url), engine, out)
     await run(notifier, engine, lambda s: s.get("pending", 0) == 0)
 
@@ -81,6 +91,12 @@ async def test_a_storm_is_one_grouped_notification_per_channel_and_pagerduty_one
         f"uptick-incident-{n}" for n in range(1, 31))
     # Every member is recorded as gone in its group; the group's one attempt is the channel's delivery.
     assert await statuses(engine) == {"grouped": 60, "delivered": 32}
+    # What /metrics says: one group of 30 for the webhook; each incident's alert latency once per channel.
+    grown = {name: metric(name, "webhook") - before[(name, "webhook")] for name in METRICS}
+    assert grown == {"uptick_notification_groups_total": 1, "uptick_notifications_grouped_total": 30,
+                     "uptick_alert_latency_seconds_count": 30}
+    latency = "uptick_alert_latency_seconds_count"
+    assert metric(latency, "pagerduty") - before[(latency, "pagerduty")] == 30
 
 
 async def test_a_few_at_once_go_on_their_own(database_url, engine, http_sink: HttpSink, out: Outbound) -> None:

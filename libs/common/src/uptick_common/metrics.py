@@ -56,6 +56,9 @@ INGEST_BATCH_DURATION = Histogram(
     "uptick_ingest_batch_duration_seconds", "Time to write one batch.", buckets=_LATENCY_BUCKETS
 )
 INGEST_TICKS = Counter("uptick_ingest_ticks_total", "Results ingested, stored or duplicate.", ["outcome"])
+INCIDENTS_OPENED = Counter(
+    "uptick_incidents_opened_total", "Incidents opened (a flapping incident reopened is not a new one)."
+)
 # HTTP services
 HTTP_REQUESTS = Counter(
     "uptick_http_requests_total", "HTTP requests answered.", ["service", "route", "method", "status_class"]
@@ -75,6 +78,19 @@ OUTBOX_AGE = Gauge(
 NOTIFICATION_DURATION = Histogram(
     "uptick_notification_duration_seconds", "Time one notification attempt took.", ["channel_type"],
     buckets=_LATENCY_BUCKETS,
+)
+ALERT_LATENCY = Histogram(
+    "uptick_alert_latency_seconds",
+    "From an incident's first failing check to its down notification delivered (once per incident and channel).",
+    ["channel_type"], buckets=(1, 2, 3, 5, 7.5, 10, 15, 20, 30, 45, 60, 90, 120, 300, 600),
+)
+NOTIFICATION_GROUPS = Counter(
+    "uptick_notification_groups_total", "Grouped notifications made of a storm's notifications, by channel type.",
+    ["channel_type"],
+)
+NOTIFICATIONS_GROUPED = Counter(
+    "uptick_notifications_grouped_total", "Notifications that went in a group instead of on their own.",
+    ["channel_type"],
 )
 OPERATOR_SYNCS = Counter(
     "uptick_operator_syncs_total",

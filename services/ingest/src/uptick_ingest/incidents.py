@@ -83,18 +83,21 @@ _RESOLVE = text("""
     RETURNING id, flapping, started_at, cause, regions, escalated_at IS NOT NULL, parent_incident_id IS NOT NULL
 """)
 _EVENT = text("INSERT INTO incident_events (incident_id, at, kind) VALUES (:id, :at, :kind) RETURNING id")
-async def record(conn: AsyncConnection, transitions: list[Transition]) -> None:
+async def record(conn: AsyncConnection, transitions: list[Transition]) -> int:
+    """Write the transitions; returns how many incidents were opened (reopenings not counted)."""
+    opened = 0
     for change in transitions:
         monitor = (await conn.execute(_MONITOR, {"id": change.monitor_id})).first()
         if monitor is None:
             continue
         if change.state.status == "down":
-            await _down(conn, change, monitor)
+            opened += await _down(conn, change, monitor)
         else:
             await _up(conn, change, monitor)
+    return opened
 
 
-async def _down(conn: AsyncConnection, change: Transition, monitor: Any) -> None:
+async def _down(conn: AsyncConnection, change: Transition, monitor: Any) -> bool:
     state = change.state
     at = state.status_changed_at
     assert at is not None
@@ -108,17 +111,18 @@ async def _down(conn: AsyncConnection, change: Transition, monitor: Any) -> None
         event = await conn.scalar(_EVENT, {"id": incident_id, "at": at, "kind": "reopened"})
         if not was_flapping:
             await _notify(conn, change, monitor, "flapping", incident_id, event, started, at)
-        return
+        return False
     started = state.failing_since or at
     parent = await conn.scalar(_PARENT, {"monitor": change.monitor_id})
     incident_id = await conn.scalar(_OPEN, {"org": monitor.org_id, "monitor": change.monitor_id, "started": started,
                                             "opened": at, "cause": state.last_error, "regions": regions,
                                             "token": None if parent else secrets.token_urlsafe(24), "parent": parent})
     if incident_id is None:  # already open
-        return
+        return False
     event = await conn.scalar(_EVENT, {"id": incident_id, "at": at, "kind": "opened"})
     if parent is None:  # under its parent's incident, it alerts nothing of its own
         await _notify(conn, change, monitor, "down", incident_id, event, started, at)
+    return True
 
 
 async def _up(conn: AsyncConnection, change: Transition, monitor: Any) -> None:

@@ -14,6 +14,7 @@ long on one JSON parameter (`json_to_recordset` parses all of it) as it spends o
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from psycopg import AsyncCursor
@@ -110,9 +111,14 @@ def _row(r: CheckResult) -> tuple[Any, ...]:
     )
 
 
-async def write_batch(conn: AsyncConnection, results: list[CheckResult], *, rollups: bool = True) -> int:
-    """Store the batch (and add it to the rollups); returns how many ticks were new (the rest were
-    duplicates)."""
+@dataclass
+class Written:
+    stored: int  # ticks that were new (the rest were duplicates)
+    incidents_opened: int
+
+
+async def write_batch(conn: AsyncConnection, results: list[CheckResult], *, rollups: bool = True) -> Written:
+    """Store the batch (and add it to the rollups), with the states and incident transitions it makes."""
     raw = (await conn.get_raw_connection()).driver_connection  # the same connection and transaction
     assert raw is not None  # a pooled connection's driver connection is open
     async with raw.cursor() as cursor:
@@ -124,12 +130,12 @@ async def write_batch(conn: AsyncConnection, results: list[CheckResult], *, roll
         insert = _INSERT_TICKS_AND_ROLLUPS if rollups else _INSERT_TICKS_ONLY
         await cursor.execute(insert, prepare=False)  # planned for this batch (see _UPDATE_STATES)
         inserted = [NewTick(*row) for row in await cursor.fetchall()]
-        if inserted:
-            await _update_states(conn, cursor, inserted)
-    return len(inserted)
+        opened = await _update_states(conn, cursor, inserted) if inserted else 0
+    return Written(len(inserted), opened)
 
 
-async def _update_states(conn: AsyncConnection, cursor: AsyncCursor[Any], ticks: list[NewTick]) -> None:
+async def _update_states(conn: AsyncConnection, cursor: AsyncCursor[Any], ticks: list[NewTick]) -> int:
+    """Each monitor's new state; returns how many incidents its transitions opened."""
     by_monitor: dict[int, list[NewTick]] = {}
     for tick in ticks:
         by_monitor.setdefault(tick.monitor_id, []).append(tick)
@@ -138,7 +144,7 @@ async def _update_states(conn: AsyncConnection, cursor: AsyncCursor[Any], ticks:
         await conn.execute(_ENSURE_STATE_ROWS, {"ids": ids})
     rows = (await conn.execute(_LOCK_STATE, {"ids": ids})).all()
     if not rows:  # every one of them deleted meanwhile
-        return
+        return 0
     transitions: list[incidents.Transition] = []
     async with cursor.copy(_COPY_STATES) as copy:
         copy.set_types(_STATE_TYPES)
@@ -156,8 +162,7 @@ async def _update_states(conn: AsyncConnection, cursor: AsyncCursor[Any], ticks:
                                   latencies, _as_jsonb(new), new.failing_since, new.passing_since,
                                   new.status_changed_at))
     await cursor.execute(_UPDATE_STATES, prepare=False)
-    if transitions:
-        await incidents.record(conn, transitions)
+    return await incidents.record(conn, transitions) if transitions else 0
 
 
 def _as_jsonb(state: MonitorState) -> Jsonb:

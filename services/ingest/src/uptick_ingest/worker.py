@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from uptick_common.consumer import Delivery, StreamConsumer
 from uptick_common.faults import is_permanent, reason
-from uptick_common.metrics import INGEST_BATCH_DURATION, INGEST_BATCH_SIZE, INGEST_TICKS
+from uptick_common.metrics import INCIDENTS_OPENED, INGEST_BATCH_DURATION, INGEST_BATCH_SIZE, INGEST_TICKS
 from uptick_common.redis import backlog, trim_processed
 from uptick_common.streams import RESULTS_GROUP, RESULTS_STREAM, CheckResult
 from uptick_common.worker import Worker
@@ -89,7 +89,7 @@ class Ingest(Worker[IngestSettings]):
         for attempt in range(3):
             try:
                 async with self.engine.begin() as conn:
-                    stored = await write_batch(conn, results, rollups=self.settings.ingest_rollups)
+                    written = await write_batch(conn, results, rollups=self.settings.ingest_rollups)
                 break
             except IntegrityError:  # a monitor deleted while its results were in flight: try again
                 if attempt == 2:
@@ -97,9 +97,10 @@ class Ingest(Worker[IngestSettings]):
         duration = time.perf_counter() - started
         INGEST_BATCH_SIZE.observe(len(results))
         INGEST_BATCH_DURATION.observe(duration)
-        INGEST_TICKS.labels("stored").inc(stored)
-        INGEST_TICKS.labels("duplicate").inc(len(results) - stored)
-        log.debug("batch stored", results=len(results), stored=stored, duration_ms=round(duration * 1000, 1))
+        INGEST_TICKS.labels("stored").inc(written.stored)
+        INGEST_TICKS.labels("duplicate").inc(len(results) - written.stored)
+        INCIDENTS_OPENED.inc(written.incidents_opened)  # after the commit: a batch tried again counts once
+        log.debug("batch stored", results=len(results), stored=written.stored, duration_ms=round(duration * 1000, 1))
 
     async def _report_backlog(self) -> None:
         """Every few seconds: publish the backlog gauges and trim results past retention."""

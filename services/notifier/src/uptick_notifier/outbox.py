@@ -20,6 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from uptick_common.channels.base import Answer
+from uptick_common.metrics import NOTIFICATION_GROUPS, NOTIFICATIONS_GROUPED
 from uptick_notifier.storm import GROUPABLE, Gathering, gather
 
 _CLAIM = text("""
@@ -78,7 +79,7 @@ NO_GATHERING = Gathering(gather_seconds=0, threshold=1_000_000, hold_seconds=0)
 async def claim(engine: AsyncEngine, *, limit: int, lease: float, max_attempts: int,
                 gathering: Gathering = NO_GATHERING) -> list[Claimed]:
     async with engine.begin() as conn:
-        await gather(conn, gathering)
+        groups = await gather(conn, gathering)
         rows = (await conn.execute(_CLAIM, {"limit": limit, "lease": lease, "max_attempts": max_attempts,
                                             "groupable": list(GROUPABLE)})).all()
         claimed = [Claimed(*row) for row in rows]
@@ -90,6 +91,9 @@ async def claim(engine: AsyncEngine, *, limit: int, lease: float, max_attempts: 
             if row.payload.get("members"):
                 ids = [m["incident_id"] for m in row.payload["members"] if m.get("incident_id") is not None]
                 row.ack_tokens = {i: t for i, t in (await conn.execute(_ACK_TOKENS, {"ids": ids})).all()}
+    for channel_type, members in groups:  # once committed
+        NOTIFICATION_GROUPS.labels(channel_type).inc()
+        NOTIFICATIONS_GROUPED.labels(channel_type).inc(members)
     return claimed
 
 

@@ -59,11 +59,12 @@ class Gathering:
     limit: int = 5000  # rows looked at per round; a bigger storm is gathered over the next rounds
 
 
-async def gather(conn: AsyncConnection, how: Gathering) -> int:
-    """Group or let go the waiting notifications whose time has come; returns how many groups were made."""
+async def gather(conn: AsyncConnection, how: Gathering) -> list[tuple[str, int]]:
+    """Group or let go the waiting notifications whose time has come; returns the groups made (channel type,
+    members)."""
     rows = (await conn.execute(_WAITING, {"events": list(GROUPABLE), "limit": how.limit})).all()
     if not rows:
-        return 0
+        return []
     now: datetime = await conn.scalar(text("SELECT now()"))
     buckets: dict[tuple[int, str], list[Any]] = defaultdict(list)
     release: list[int] = []
@@ -74,7 +75,7 @@ async def gather(conn: AsyncConnection, how: Gathering) -> int:
             buckets[(row.channel_id, row.event)].append(row)
     last = {(r.channel_id, r.event): r.at for r in (await conn.execute(_LAST_GROUPS, {
         "channels": sorted({c for c, _ in buckets}), "hold": how.hold_seconds})).all()}
-    groups = 0
+    groups = []
     for (channel_id, event), waiting in buckets.items():
         ripe_at = min(r.due_at for r in waiting) + timedelta(seconds=how.gather_seconds)
         if (channel_id, event) in last:  # a storm under way: its next group follows the last one by the hold
@@ -85,7 +86,7 @@ async def gather(conn: AsyncConnection, how: Gathering) -> int:
             release += [r.id for r in waiting]
             continue
         await _group(conn, channel_id, waiting)
-        groups += 1
+        groups.append((waiting[0].channel_type, len(waiting)))
     if release:
         await conn.execute(_RELEASE, {"ids": release})
     return groups

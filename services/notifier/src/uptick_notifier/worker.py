@@ -8,6 +8,7 @@ way finish within the grace period, and any cut short come due again when their 
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from functools import partial
 
 import structlog
@@ -17,7 +18,7 @@ from uptick_common import channels
 from uptick_common.channels.base import Answer
 from uptick_common.channels.notification import Notification
 from uptick_common.db.engine import create_engine
-from uptick_common.metrics import NOTIFICATION_DURATION, NOTIFICATIONS, OUTBOX_AGE
+from uptick_common.metrics import ALERT_LATENCY, NOTIFICATION_DURATION, NOTIFICATIONS, OUTBOX_AGE
 from uptick_common.worker import Worker
 from uptick_notifier import outbox, reminders
 from uptick_notifier.outbound import Outbound
@@ -44,6 +45,14 @@ def _links(note: Notification, base: str, ack_token: str | None) -> None:
         note.incident_url = f"{base}/incidents/{note.incident_id}"
     if ack_token is not None:
         note.ack_url = f"{base}/api/ack/{ack_token}"
+
+
+def _alert_latency(channel_type: str, note: Notification) -> None:
+    """From each incident's first failing check to now, when its down notification was delivered."""
+    now = datetime.now(UTC)
+    for incident in note.members or [note]:
+        if incident.started_at is not None:
+            ALERT_LATENCY.labels(channel_type).observe(max(0.0, (now - incident.started_at).total_seconds()))
 
 
 class Notifier(Worker[NotifierSettings]):
@@ -94,6 +103,8 @@ class Notifier(Worker[NotifierSettings]):
             cap=self.settings.retry_cap_seconds))
         NOTIFICATIONS.labels(row.channel_type, outcome).inc()
         NOTIFICATION_DURATION.labels(row.channel_type).observe(duration)
+        if outcome == "delivered" and note.event == "down":
+            _alert_latency(row.channel_type, note)
         log.info("notification attempt", outbox_id=row.id, channel_id=row.channel_id, channel_type=row.channel_type,
                  notification=note.event, attempt=row.attempt, outcome=outcome, status_code=answer.status_code,
                  duration_ms=int(duration * 1000))
