@@ -42,7 +42,8 @@ def test_rbac_is_what_the_operator_does(helm):
         *(("networking.k8s.io", "ingresses", verb) for verb in ("get", "list", "watch", "patch")),
         *(("gateway.networking.k8s.io", "httproutes", verb) for verb in ("get", "list", "watch", "patch")),
         ("uptick.dev", "monitors/status", "get"), ("uptick.dev", "monitors/status", "patch"),
-        ("", "events", "create"), ("events.k8s.io", "events", "create"), ("", "secrets", "get"),
+        ("", "events", "create"), ("events.k8s.io", "events", "create"),
+        *(("", "secrets", verb) for verb in ("get", "list", "watch")),
     }
     binding = helm.by_name(docs, "ClusterRoleBinding")["uptick-operator"]
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "uptick-operator", "namespace": "uptick"}]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import itertools
 import socket
 import threading
 import uuid
@@ -49,7 +50,10 @@ async def org(api: Api) -> Org:
 
 class ApiServer(kmock.KubernetesEmulator):
     """kmock's emulator, plus what the API server writes into every object it creates (the emulator keeps them
-    as they are given): a uid, a resourceVersion (kopf's patches test it), a generation."""
+    as they are given): a uid, a resourceVersion (kopf's patches test it), a generation; and a new resourceVersion
+    at every change of a Secret (the operator names the version it re-read)."""
+
+    versions = itertools.count(2)
 
     async def _handle(self, request: kmock.Request) -> Any:
         if request.action == kmock.action.CREATE and isinstance(request.data, dict):
@@ -57,6 +61,9 @@ class ApiServer(kmock.KubernetesEmulator):
             meta.setdefault("uid", str(uuid.uuid4()))
             meta.setdefault("resourceVersion", "1")
             meta.setdefault("generation", 1)
+        if (request.action == kmock.action.UPDATE and request.resource == "v1/secrets"
+                and isinstance(request.data, dict)):
+            request.data.setdefault("metadata", {})["resourceVersion"] = str(next(self.versions))
         return await super()._handle(request)
 
 
@@ -70,7 +77,8 @@ def kube(kmock: kmock.KubernetesEmulator) -> kmock.KubernetesEmulator:
     kmock.resources["uptick.dev/v1/monitors"] = kmock.ResourceInfo(
         kind="Monitor", singular="monitor", namespaced=True, subresources={"status"}, shortnames={"mon"},
         verbs={"list", "watch", "get", "patch", "create", "delete", "update"})
-    kmock.resources["v1/secrets"] = kmock.ResourceInfo(kind="Secret", namespaced=True, verbs={"get", "create"})
+    kmock.resources["v1/secrets"] = kmock.ResourceInfo(kind="Secret", singular="secret", namespaced=True,
+                                                       verbs={"get", "create", "list", "watch", "patch", "delete"})
     kmock.resources["v1/events"] = kmock.ResourceInfo(kind="Event", namespaced=True, verbs={"create", "list"})
     kmock.resources["networking.k8s.io/v1/ingresses"] = kmock.ResourceInfo(
         kind="Ingress", singular="ingress", namespaced=True, verbs={"list", "watch", "get", "patch", "create"})
@@ -110,6 +118,11 @@ class Cluster:
         answer = await self.http.post(f"/api/v1/namespaces/{namespace}/secrets", json={
             "apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": namespace},
             "stringData": data})
+        assert answer.status_code < 300, answer.text
+
+    async def change_secret(self, namespace: str, name: str, data: dict[str, str]) -> None:
+        answer = await self.http.patch(f"/api/v1/namespaces/{namespace}/secrets/{name}", json={"stringData": data},
+                                       headers={"Content-Type": "application/merge-patch+json"})
         assert answer.status_code < 300, answer.text
 
     async def create(self, api: str, plural: str, obj: dict[str, Any]) -> None:

@@ -92,10 +92,64 @@ async def synced_resource(cluster, namespace: str, name: str) -> dict[str, Any]:
     return await eventually(synced)
 
 
+async def synced_condition(cluster, namespace: str, name: str) -> dict[str, Any] | None:
+    found = await cluster.get(namespace, name)
+    return {c["type"]: c for c in (found or {}).get("status", {}).get("conditions", [])}.get("Synced")
+
+
 def plain(name: str, namespace: str = "default", **spec: Any) -> dict[str, Any]:
     return {"apiVersion": "uptick.dev/v1", "kind": "Monitor", "metadata": {
         "name": name, "namespace": namespace, "uid": str(uuid.uuid4())},
         "spec": {"type": "http", "url": f"https://{name}.example.com/", "intervalSeconds": 60, **spec}}
+
+
+def with_header(name: str, secret: str, namespace: str = "default") -> dict[str, Any]:
+    return plain(name, namespace, headers=[{"name": "X-Api-Key", "valueFrom": {"secretKeyRef": {
+        "name": secret, "key": "key"}}}])
+
+
+async def test_a_changed_secret_reaches_uptick_without_a_change_of_the_monitor(api, org, cluster, operators):
+    """A header's Secret is rotated: the monitor in Uptick sends the new value, the Monitor itself untouched by the
+    user; a Monitor of another namespace that names a Secret of the same name is not synced again."""
+    await cluster.secret("default", "api-key", {"key": "first"})
+    await cluster.secret("other", "api-key", {"key": "other"})
+    await operators.start()
+    await cluster.apply(with_header("billing", "api-key"))
+    await cluster.apply(plain("search"))  # reads no Secret
+    await synced_resource(cluster, "default", "billing")
+    await synced_resource(cluster, "default", "search")
+
+    async def headers_in_uptick() -> dict[str, dict[str, str]]:
+        return {m["name"]: m["headers"] for m in await monitors_in_uptick(api, org)}
+
+    assert (await headers_in_uptick())["billing.example.com"] == {"X-Api-Key": "first"}
+
+    await cluster.change_secret("default", "api-key", {"key": "second"})
+
+    async def rotated() -> dict[str, Any] | None:
+        headers = await headers_in_uptick()
+        return headers if headers["billing.example.com"] == {"X-Api-Key": "second"} else None
+
+    assert (await eventually(rotated))["search.example.com"] == {}
+    billing = await cluster.get("default", "billing")
+    assert billing["metadata"]["generation"] == 1  # the spec is as the user left it
+    assert billing["metadata"]["annotations"]["uptick.dev/secret-changed"].startswith("api-key@")
+    assert "uptick.dev/secret-changed" not in ((await cluster.get("default", "search"))["metadata"]
+                                               .get("annotations") or {})
+
+
+async def test_a_monitor_waiting_for_its_secret_is_synced_once_it_exists(api, org, cluster, operators):
+    await operators.start()
+    await cluster.apply(with_header("billing", "late-key"))
+
+    waiting = await eventually(lambda: synced_condition(cluster, "default", "billing"))
+    assert waiting["status"] == "False" and waiting["reason"] == "MissingSecret"
+    assert "late-key" in waiting["message"] and await monitors_in_uptick(api, org) == []
+
+    await cluster.secret("default", "late-key", {"key": "at-last"})
+    await synced_resource(cluster, "default", "billing")
+    (made,) = await monitors_in_uptick(api, org)
+    assert made["headers"] == {"X-Api-Key": "at-last"}
 
 
 async def test_a_restart_mid_way_makes_no_second_monitor(api, org, cluster, operators):
@@ -126,12 +180,7 @@ async def test_a_spec_the_api_refuses_is_reported_in_the_status(api, org, cluste
     await operators.start()
     await cluster.apply(plain("mars", regions=["mars-north"]))
 
-    async def reported() -> dict[str, Any] | None:
-        found = await cluster.get("default", "mars")
-        conditions = {c["type"]: c for c in (found or {}).get("status", {}).get("conditions", [])}
-        return conditions.get("Synced")
-
-    synced = await eventually(reported)
+    synced = await eventually(lambda: synced_condition(cluster, "default", "mars"))
     assert synced["status"] == "False" and synced["reason"] == "Rejected"
     assert "mars-north" in synced["message"]
     assert await monitors_in_uptick(api, org) == []

@@ -22,6 +22,9 @@ from uptick_operator.uptick import Rejected, Unavailable, UptickApi
 
 RESOURCE = ("uptick.dev", "v1", "monitors")
 FINALIZER = "uptick.dev/monitor"
+# Set on a Monitor when a Secret it reads changes: a change of the resource, so that kopf syncs it again (the
+# header values are read at each sync; a Monitor that waited for a missing Secret is tried again).
+REREAD_ANNOTATION = "uptick.dev/secret-changed"
 RETRY_SECONDS = 10
 log = structlog.get_logger(__name__)
 
@@ -117,6 +120,8 @@ def register(registry: kopf.OperatorRegistry, settings: OperatorSettings) -> Non
                                                       generation))
             log.info("monitor synced", namespace=namespace, resource=name, monitor_id=monitor["id"])
 
+    register_secrets(registry)
+
     @kopf.on.delete(*RESOURCE, registry=registry, id="remove", backoff=RETRY_SECONDS)
     async def remove(status: kopf.Status, namespace: str | None, name: str, uid: str, memo: Any,
                      **_: Any) -> None:
@@ -166,6 +171,34 @@ def register(registry: kopf.OperatorRegistry, settings: OperatorSettings) -> Non
         elif before == "down" and live["state"] == "up":
             kopf.event(body, type="Normal", reason="Recovered",
                        message=f"{body.spec.get('url', 'heartbeat')} is up again")
+
+
+def secret_names(spec: Mapping[str, Any]) -> set[str]:
+    """The Secrets a Monitor's spec reads (its header values), in the Monitor's namespace."""
+    return {header["valueFrom"]["secretKeyRef"]["name"] for header in spec.get("headers") or ()}
+
+
+def register_secrets(registry: kopf.OperatorRegistry) -> None:
+    """A Secret that a Monitor reads changes (or appears, or goes): that Monitor is synced again. kopf's index keeps
+    (namespace, Secret) → the Monitors that read it, from the Monitors it watches anyway."""
+
+    @kopf.index(*RESOURCE, registry=registry, id="secret_readers")
+    def secret_readers(spec: kopf.Spec, namespace: str | None, name: str, **_: Any) -> dict[tuple[str, str], str]:
+        return {(namespace or "", secret): name for secret in secret_names(spec)}
+
+    @kopf.on.event("", "v1", "secrets", registry=registry, id="secret_changed")
+    async def secret_changed(type: str | None, body: kopf.Body, namespace: str | None, name: str, memo: Any,
+                             secret_readers: kopf.Index[tuple[str, str], str] | None = None, **_: Any) -> None:
+        # None: the listing at start-up or after a lost watch, where every Monitor is resumed (and synced) anyway.
+        if type is None or secret_readers is None:
+            return
+        readers = set(secret_readers.get((namespace or "", name), ()))
+        operator: Operator = memo["operator"]
+        version = f"{name}@{body.metadata.get('resourceVersion', '')}:{type}"
+        for monitor in sorted(readers):
+            assert namespace is not None  # Secrets read by Monitors are in the Monitors' namespaces
+            await operator.kube.annotate_monitor(namespace, monitor, {REREAD_ANNOTATION: version})
+            log.info("secret changed, monitor synced again", namespace=namespace, resource=monitor, secret=name)
 
 
 # What discovery watches: (group, version, plural, the hosts of an object's spec → their URLs).

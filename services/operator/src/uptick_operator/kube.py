@@ -21,7 +21,7 @@ def login(api_url: str, **kwargs: Any) -> kopf.ConnectionInfo | None:
 
 
 class Kube:
-    """The Kubernetes API with the operator's credentials (RBAC: get secrets; create, list, delete monitors)."""
+    """The Kubernetes API with the operator's credentials (RBAC: get secrets; create, list, patch, delete monitors)."""
 
     def __init__(self) -> None:
         self._client: httpx.AsyncClient | None = None
@@ -73,6 +73,11 @@ class Kube:
     async def create_monitor(self, monitor: dict[str, Any]) -> None:
         namespace = monitor["metadata"]["namespace"]
         await self._call("POST", f"/apis/uptick.dev/v1/namespaces/{namespace}/monitors", json=monitor)  # 409: there
+
+    async def annotate_monitor(self, namespace: str, name: str, annotations: dict[str, str]) -> None:
+        await self._call("PATCH", f"/apis/uptick.dev/v1/namespaces/{namespace}/monitors/{name}",  # 404: gone
+                         json={"metadata": {"annotations": annotations}},
+                         headers={"Content-Type": "application/merge-patch+json"})
 
     async def delete_monitor(self, namespace: str, name: str) -> None:
         await self._call("DELETE", f"/apis/uptick.dev/v1/namespaces/{namespace}/monitors/{name}")  # 404: gone
