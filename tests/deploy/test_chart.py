@@ -530,12 +530,13 @@ AUTH_PATHS = ("/api/auth", "/api/orgs", "/api/tokens", "/api/invitations", "/api
 
 
 def test_ingress_routes_like_the_local_router(helm):
-    """The account paths to auth, /api to monitors, / to web only once it exists; a rule per host."""
+    """The account paths to auth, /api and /status to monitors, / to web only once it exists; a rule per host."""
     (ingress,) = helm.of_kind(helm.render("three-regions"), "Ingress")
     assert [rule["host"] for rule in ingress["spec"]["rules"]] == ["uptick.example.com", "status.example.com"]
     for rule in ingress["spec"]["rules"]:
         routes = {p["path"]: p["backend"]["service"]["name"] for p in rule["http"]["paths"]}
-        assert routes == {**dict.fromkeys(AUTH_PATHS, "uptick-auth"), "/api": "uptick-monitors"}
+        assert routes == {**dict.fromkeys(AUTH_PATHS, "uptick-auth"), "/api": "uptick-monitors",
+                          "/status": "uptick-monitors"}
     assert ingress["spec"]["tls"] == [
         {"secretName": "uptick-tls", "hosts": ["uptick.example.com", "status.example.com"]}
     ]

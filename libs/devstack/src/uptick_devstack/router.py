@@ -1,7 +1,7 @@
 """The dev router: one origin on 127.0.0.1:8080, routed by path exactly as the Kubernetes Ingress routes.
 
     /api/auth/…, /api/orgs/…, /api/tokens/…, /api/invitations/…, /api/audit  → auth (accounts)
-    /api/…  → monitors        /  → web (the dashboard, once it exists)
+    /api/…, /status/…  → monitors (the API; public status pages)        /  → web (the dashboard, once it exists)
 """
 
 from __future__ import annotations
@@ -19,12 +19,14 @@ HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authoriza
 
 # The paths the auth service answers (the Ingress lists the same: charts/uptick/templates/ingress/).
 AUTH_PREFIXES = ("/api/auth", "/api/orgs", "/api/tokens", "/api/invitations", "/api/audit")
+# The paths the monitors service answers: its API, and the public status pages (rendered on the server).
+MONITORS_PREFIXES = ("/api", "/status")
 
 
 def pick_upstream(path: str, upstreams: dict[str, str]) -> str | None:
     if any(path == prefix or path.startswith(prefix + "/") for prefix in AUTH_PREFIXES):
         return upstreams.get("auth")
-    if path == "/api" or path.startswith("/api/"):
+    if any(path == prefix or path.startswith(prefix + "/") for prefix in MONITORS_PREFIXES):
         return upstreams.get("monitors")
     return upstreams.get("web")
 

@@ -22,7 +22,9 @@ from uptick_monitors.incidents import links
 from uptick_monitors.incidents.router import router as incidents_router
 from uptick_monitors.router import router
 from uptick_monitors.settings import MonitorsSettings
+from uptick_monitors.statuspages import public as status_pages_public
 from uptick_monitors.statuspages.router import router as status_pages_router
+from uptick_monitors.statuspages.snapshot import Snapshots
 
 
 def build_app(settings: MonitorsSettings | None = None) -> FastAPI:
@@ -34,6 +36,7 @@ def build_app(settings: MonitorsSettings | None = None) -> FastAPI:
         await wait_for_database(engine)
         app.state.settings = settings
         app.state.sessions = session_factory(engine)
+        app.state.snapshots = Snapshots(app.state.sessions)  # public status pages, per replica
         app.state.public_key = Path(settings.jwt_public_key_file).read_bytes()  # noqa: ASYNC240 - once, at start
 
         app.state.redis = await connect_redis(settings.redis_url)  # heartbeat pings become results
@@ -59,6 +62,7 @@ def build_app(settings: MonitorsSettings | None = None) -> FastAPI:
     app.include_router(links.router)
     app.include_router(history_router)
     app.include_router(status_pages_router)
+    app.include_router(status_pages_public.router)
     return app
 
 
