@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -230,6 +231,54 @@ async def test_live_status_and_events_when_it_goes_down_and_recovers(api, org, c
         assert recovered["type"] == "Normal"
     finally:
         await engine.dispose()
+
+
+def printed(resource: dict[str, Any], column: str) -> Any:
+    """What `kubectl get mon` prints in a column: the CRD's printer column's JSONPath on the resource (the simple
+    `.a.b` paths the CRD uses; another kind of path fails here, to be evaluated properly)."""
+    crd = yaml.safe_load((ROOT / "charts" / "uptick" / "crds" / "monitor.yaml").read_text())
+    (version,) = crd["spec"]["versions"]
+    (path,) = [c["jsonPath"] for c in version["additionalPrinterColumns"] if c["name"].upper() == column]
+    assert re.fullmatch(r"(\.\w+)+", path), path
+    value: Any = resource
+    for key in path.split(".")[1:]:
+        value = (value or {}).get(key)
+    return value
+
+
+async def test_the_uptime_column_shows_the_apis_uptime(api, org, cluster, operators, database_url):
+    """UPTIME-24H in `kubectl get mon` is the API's `uptime_24h`, from the hour rollups ingest keeps."""
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from uptick_common.db.engine import sqlalchemy_url
+    from uptick_common.history import HISTOGRAM_SIZE
+
+    await operators.start()
+    await cluster.apply(plain("api"))
+    resource = await synced_resource(cluster, "default", "api")
+    monitor_id = resource["status"]["monitorId"]
+    assert printed(resource, "UPTIME-24H") is None  # no check yet: nothing to show
+    engine = create_async_engine(sqlalchemy_url(database_url))
+    try:
+        async with engine.begin() as conn:  # two hours of one region's checks: 18 s down in 7200 s
+            await conn.execute(text(
+                "INSERT INTO rollups_hour (monitor_id, bucket, region, checks, up_checks, down_checks, up_seconds,"
+                " down_seconds, latency_count, latency_sum, latency_histogram) VALUES"
+                " (:id, date_trunc('hour', now()) - interval '1 hour', 'eu-west', 60, 60, 0, 3600, 0, 60, 6000,"
+                " :histogram),"
+                " (:id, date_trunc('hour', now()), 'eu-west', 60, 59, 1, 3582, 18, 59, 5900, :histogram)"),
+                {"id": monitor_id, "histogram": [0] * HISTOGRAM_SIZE})
+    finally:
+        await engine.dispose()
+    answer = (await api.get(f"/api/monitors/{monitor_id}", headers=org.owner)).json()
+    assert answer["uptime_24h"] == 99.75
+
+    async def shown() -> dict[str, Any] | None:
+        found = await cluster.get("default", "api") or {}
+        return found if printed(found, "UPTIME-24H") else None
+
+    assert printed(await eventually(shown), "UPTIME-24H") == "99.75%"
 
 
 async def _event(cluster, reason: str) -> dict[str, Any] | None:
