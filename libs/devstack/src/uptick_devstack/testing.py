@@ -28,7 +28,8 @@ from uptick_devstack.sinks import HttpSink
 # Two test runs side by side (two checkouts, say) each need their own: set these to tell them apart.
 TEST_DATABASE = os.environ.get("UPTICK_TEST_DATABASE", "uptick_test")
 TEST_REDIS_DB = int(os.environ.get("UPTICK_TEST_REDIS_DB", "15"))
-TABLES = ("delivery_attempts", "outbox", "incident_events", "incidents", "channels", "ticks", "rollups_minute",
+TABLES = ("region_silences",
+          "delivery_attempts", "outbox", "incident_events", "incidents", "channels", "ticks", "rollups_minute",
           "rollups_hour", "rollups_day", "monitor_status", "monitors", "audit_log", "invitations",
           "api_tokens", "memberships", "organizations", "refresh_tokens", "auth_sessions", "users")
 

@@ -30,6 +30,8 @@ class NotifierSettings(WorkerSettings):
     # How often the outbox is looked at when it was empty; how often due reminders and escalations are.
     poll_seconds: float = Field(default=0.5, gt=0)
     reminder_check_seconds: float = Field(default=5.0, gt=0)
+    # How often regions are looked at for a silence starting or ending (uptick_notifier.regions).
+    region_check_seconds: float = Field(default=10.0, gt=0)
     # Storms (uptick_notifier.storm): an incident's notification waits this long for others of its event and
     # channel; more than `storm_threshold` waiting together go as one grouped notification; while a storm
     # lasts, the next group follows the last one by `storm_hold_seconds` (the longest a member waits).

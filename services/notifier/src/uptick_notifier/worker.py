@@ -20,7 +20,7 @@ from uptick_common.channels.notification import Notification
 from uptick_common.db.engine import create_engine
 from uptick_common.metrics import ALERT_LATENCY, NOTIFICATION_DURATION, NOTIFICATIONS, OUTBOX_AGE
 from uptick_common.worker import Worker
-from uptick_notifier import outbox, reminders
+from uptick_notifier import outbox, regions, reminders
 from uptick_notifier.outbound import Outbound
 from uptick_notifier.settings import NotifierSettings
 
@@ -61,19 +61,22 @@ class Notifier(Worker[NotifierSettings]):
     def __init__(self, settings: NotifierSettings, engine: AsyncEngine, out: Outbound | None = None) -> None:
         super().__init__(settings, engine=engine)
         self.out = out or Outbound(settings.notifier_allowed_networks, settings.attempt_timeout_seconds)
-        self._next_reminders = 0.0
+        self._next_reminders = self._next_regions = 0.0
 
     @classmethod
     async def create(cls, settings: NotifierSettings) -> Notifier:
         return cls(settings, create_engine(settings.database_url, pool_size=4))
 
     async def step(self) -> float:
-        """One round: queue the reminders due, claim what there is room for and start sending it; the seconds
-        to rest after."""
+        """One round: queue the reminders due and the notices of regions gone silent or back, claim what there
+        is room for and start sending it; the seconds to rest after."""
         if time.monotonic() >= self._next_reminders:
             self._next_reminders = time.monotonic() + self.settings.reminder_check_seconds
             await reminders.tell_due(self.engine)
             OUTBOX_AGE.set(await outbox.age(self.engine))
+        if time.monotonic() >= self._next_regions:
+            self._next_regions = time.monotonic() + self.settings.region_check_seconds
+            await regions.watch(self.engine)
         room = self.settings.concurrency - self.in_flight
         if room <= 0:
             await self.until_one_finishes()

@@ -15,7 +15,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-Event = Literal["down", "resolved", "flapping", "reminder", "escalation", "test"]
+Event = Literal["down", "resolved", "flapping", "reminder", "escalation", "test", "region_silent", "region_resumed"]
+REGION_EVENTS = ("region_silent", "region_resumed")  # of a region's checks, not of an incident
 GROUP_LINES = 20  # members a group's text lists one by one; the rest are counted (chat messages are short)
 
 
@@ -34,6 +35,8 @@ class Notification(BaseModel):
     cause: str | None = None  # the failing assertion or error
     regions: list[str] = []  # the regions that saw it fail
     members: list[Notification] = []  # a grouped notification's: one per incident, same event
+    region: str | None = None  # a region notice's region; started_at: its last result, resolved_at: results again
+    silence_id: int | None = None
 
     @property
     def count(self) -> int:
@@ -51,6 +54,8 @@ class Notification(BaseModel):
             "reminder": f"STILL DOWN: {self.monitor_name}",
             "escalation": f"ESCALATED: {self.monitor_name} is down and nobody has acknowledged it",
             "test": "Uptick test notification",
+            "region_silent": f"CHECKS STOPPED: region {self.region}",
+            "region_resumed": f"CHECKS RESUMED: region {self.region}",
         }[self.event]
 
     def _group_title(self) -> str:
@@ -62,6 +67,8 @@ class Notification(BaseModel):
             "reminder": f"STILL DOWN: {n} monitors",
             "escalation": f"ESCALATED: {n} monitors are down and nobody has acknowledged them",
             "test": "Uptick test notification",
+            "region_silent": f"CHECKS STOPPED: region {self.region}",
+            "region_resumed": f"CHECKS RESUMED: region {self.region}",
         }[self.event]
 
     def _group_lines(self) -> list[str]:
@@ -91,6 +98,8 @@ class Notification(BaseModel):
             return self._group_lines()
         if self.event == "test":
             return ["This is a test notification from Uptick: this channel works."]
+        if self.event in REGION_EVENTS:
+            return self._region_lines()
         lines = [f"{self.monitor_name} ({self.monitor_url})" if self.monitor_url else self.monitor_name]
         if self.started_at is not None:
             lines.append(f"Down since {_when(self.started_at)}")
@@ -106,6 +115,17 @@ class Notification(BaseModel):
             lines.append(f"Incident: {self.incident_url}")
         if self.ack_url and self.event != "resolved":
             lines.append(f"Acknowledge: {self.ack_url}")
+        return lines
+
+    def _region_lines(self) -> list[str]:
+        since = _when(self.started_at) if self.started_at else "a while"
+        if self.event == "region_silent":
+            return [f"No check result has come from region {self.region} since {since}.",
+                    "Monitors are judged by their other regions meanwhile; none is down because of it.",
+                    "A monitor checked from that region only shows its last result, as stale."]
+        lines = [f"Check results from region {self.region} come again."]
+        if self.started_at is not None and self.resolved_at is not None:
+            lines.append(f"Silent from {since} for {duration(self.resolved_at - self.started_at)}.")
         return lines
 
     @property

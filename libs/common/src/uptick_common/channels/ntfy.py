@@ -10,9 +10,11 @@ from pydantic import Field
 from uptick_common.channels.base import Answer, ChannelConfig, HttpRequest, HttpUrl, Outbound
 from uptick_common.channels.notification import Notification
 
-PRIORITIES = {"down": 5, "reminder": 5, "escalation": 5, "flapping": 4, "resolved": 3, "test": 3}
+PRIORITIES = {"down": 5, "reminder": 5, "escalation": 5, "flapping": 4, "resolved": 3, "test": 3, "region_silent": 4,
+              "region_resumed": 3}
 TAGS = {"down": "rotating_light", "reminder": "rotating_light", "escalation": "rotating_light", "flapping": "warning",
-        "resolved": "white_check_mark", "test": "wave"}
+        "resolved": "white_check_mark", "test": "wave", "region_silent": "warning",
+        "region_resumed": "white_check_mark"}
 
 
 class Config(ChannelConfig):

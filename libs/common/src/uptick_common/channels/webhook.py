@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 from pydantic import Field, field_validator
 
 from uptick_common.channels.base import Answer, ChannelConfig, HttpRequest, HttpUrl, Outbound
-from uptick_common.channels.notification import Notification
+from uptick_common.channels.notification import REGION_EVENTS, Notification
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the prefix of every secret, not one
 
@@ -85,11 +85,27 @@ def payload(note: Notification) -> dict[str, Any]:
     """`data.incidents` lists every incident told of (`count` of them): one, or a storm's group, whose
     `monitor` and `incident` are null."""
     members = note.members or ([note] if note.incident_id is not None else [])
-    return {"type": f"incident.{note.event}" if note.event != "test" else "test",
+    return {"type": _type(note),
             "timestamp": note.occurred_at.isoformat(),
             "data": {"event": note.event, "title": note.title, "text": note.text, "monitor": _monitor(note),
                      "incident": _incident(note), "count": len(members), "group": bool(note.members),
-                     "incidents": [{"monitor": _monitor(m), "incident": _incident(m)} for m in members]}}
+                     "incidents": [{"monitor": _monitor(m), "incident": _incident(m)} for m in members],
+                     **_region(note)}}
+
+
+def _type(note: Notification) -> str:
+    if note.event == "test":
+        return "test"
+    if note.event in REGION_EVENTS:
+        return "region." + note.event.removeprefix("region_")
+    return f"incident.{note.event}"
+
+
+def _region(note: Notification) -> dict[str, Any]:
+    if note.event not in REGION_EVENTS:
+        return {}
+    return {"region": {"name": note.region, "last_result_at": _iso(note.started_at),
+                       "resumed_at": _iso(note.resolved_at)}}
 
 
 def render(config: Config, note: Notification) -> HttpRequest:

@@ -11,7 +11,7 @@
 - monitors:  channels; incidents' acknowledgement; outbox rows of test notifications; status_pages,
              status_page_monitors, status_page_snapshots (any replica that finds one out of date rebuilds it)
 - incident_events: appended by the service that makes the change (ingest, monitors); never updated
-- notifier:  outbox (delivery state), delivery_attempts
+- notifier:  outbox (delivery state, storms' groups, region notices), delivery_attempts, region_silences
 """
 
 from __future__ import annotations
@@ -348,6 +348,23 @@ class OutboxRow(Base):
 
     __table_args__ = (Index("ix_outbox_groups", "channel_id", "created_at",
                             postgresql_where=text("group_size IS NOT NULL")),)
+
+
+class RegionSilence(Base):
+    """A region no check result has come from for its monitors' staleness window (uptick_notifier.regions):
+    the organizations with monitors there are told when it starts and when it ends, once each."""
+
+    __tablename__ = "region_silences"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    region: Mapped[str] = mapped_column(Text)
+    last_result_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    detected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    org_ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger), server_default=text("'{}'"))
+
+    __table_args__ = (Index("ux_region_silences_open", "region", unique=True,
+                            postgresql_where=text("ended_at IS NULL")),)
 
 
 class DeliveryAttempt(Base):
