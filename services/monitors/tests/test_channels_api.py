@@ -157,3 +157,24 @@ async def test_a_monitor_names_its_channels_of_its_own_organization_only(api, ma
     assert (await api.patch(path, headers=me, json={"channel_ids": [mine, boss]})).status_code == 200
     assert (await api.delete(f"/api/channels/{mine}", headers=me)).status_code == 204
     assert (await api.get(path, headers=me)).json()["channel_ids"] == [boss]  # a deleted channel is let go
+
+
+async def test_a_webhook_body_template_is_checked_when_saved_and_fills_the_body(
+        api, make_user, http_sink: HttpSink, notifier) -> None:
+    me = await make_user("a@example.com")
+    bad = await api.post("/api/channels", headers=me, json={"type": "webhook", "name": "hook", "config": {
+        "url": http_sink.url(), "body_template": {"text": "{data.title} on {data.secret_sauce}"}}})
+    assert bad.status_code == 422
+    assert "config.body_template" in bad.text and "placeholder 2 is not a value of the default body" in bad.text
+    assert "secret_sauce" not in bad.text  # what was sent is not echoed
+    template = {"text": "Uptick says: {data.title} ({{{type}}})", "kind": "{type}", "how_many": "{data.count}",
+                "monitor": "{data.monitor}", "keep": [1, True, None]}
+    made = await api.post("/api/channels", headers=me, json={"type": "webhook", "name": "hook", "config": {
+        "url": http_sink.url(), "body_template": template}})
+    assert made.status_code == 201, made.text
+    assert made.json()["config"]["body_template"] == template
+    assert (await api.post(f"/api/channels/{made.json()['id']}/test", headers=me)).json()["outcome"] == "delivered"
+    [got] = http_sink.received
+    body = Webhook(made.json()["config"]["secret"]).verify(got.body, got.headers)  # signed as it was sent
+    assert body == {"text": "Uptick says: Uptick test notification ({test})", "kind": "test", "how_many": 0,
+                    "monitor": None, "keep": [1, True, None]}

@@ -10,11 +10,13 @@ The body (application/json), documented in the README:
     {"type": "incident.down", "timestamp": "…", "data": {"event": "down", "monitor": {…}, "incident": {…},
      "count": 1, "group": false, "incidents": [{"monitor": {…}, "incident": {…}}]}}
 A storm's grouped notification has `"group": true`, `monitor` and `incident` null, and lists them all.
+`body_template` (optional) replaces that body by the channel's own JSON, filled from it (`template`).
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -23,8 +25,9 @@ import time
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from pydantic import Field, field_validator
+from pydantic import Field, JsonValue, field_validator
 
+from uptick_common.channels import template
 from uptick_common.channels.base import Answer, ChannelConfig, HttpRequest, HttpUrl, Outbound
 from uptick_common.channels.notification import REGION_EVENTS, Notification
 
@@ -42,6 +45,14 @@ class Config(ChannelConfig):
     secret: str = Field(default_factory=new_secret)
     previous_secret: str | None = None
     previous_secret_expires_at: datetime | None = None
+    body_template: JsonValue = None  # None: the default body
+
+    @field_validator("body_template")
+    @classmethod
+    def _template(cls, value: JsonValue) -> JsonValue:
+        if value is not None:
+            template.check(value, lambda path: any(template.has(body, path) for body in _samples()))
+        return value
 
     @field_validator("secret", "previous_secret")
     @classmethod
@@ -109,7 +120,10 @@ def _region(note: Notification) -> dict[str, Any]:
 
 
 def render(config: Config, note: Notification) -> HttpRequest:
-    body = json.dumps(payload(note), separators=(",", ":")).encode()
+    body_value = payload(note)
+    if config.body_template is not None:
+        body_value = template.fill(config.body_template, body_value)
+    body = json.dumps(body_value, separators=(",", ":")).encode()
     timestamp = int(time.time())
     signatures = " ".join(sign(s, note.key, timestamp, body) for s in config.signing_secrets(datetime.now(UTC)))
     return HttpRequest(config.url, body=body, headers={
@@ -120,6 +134,19 @@ def render(config: Config, note: Notification) -> HttpRequest:
 
 async def send(config: Config, note: Notification, out: Outbound) -> Answer:
     return await out.post(render(config, note))
+
+
+@functools.cache
+def _samples() -> tuple[dict[str, Any], ...]:
+    """Default bodies of every shape (an incident, a storm's group, a region notice): the paths they have
+    are the placeholders a template may use."""
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    one = Notification(event="down", key="k", occurred_at=at, monitor_id=1, monitor_name="m", monitor_url="u",
+                       incident_id=1, incident_url="u", ack_url="u", started_at=at, resolved_at=at, cause="c",
+                       regions=["r"])
+    region = Notification(event="region_silent", key="k", occurred_at=at, region="r", silence_id=1, started_at=at)
+    group = Notification(event="down", key="k", occurred_at=at, members=[one])
+    return tuple(payload(n) for n in (one, group, region))
 
 
 def _iso(moment: datetime | None) -> str | None:
