@@ -69,7 +69,8 @@ def test_renders_named_and_labelled_objects(helm, value_set):
         assert key not in seen, f"{key} rendered twice"
         seen.add(key)
         assert len(meta["name"]) <= 63, f"{key}: name longer than 63 characters"
-        assert meta.get("namespace") == "uptick", f"{key}: no namespace"
+        if doc["kind"] not in ("ClusterRole", "ClusterRoleBinding"):  # the operator's: cluster-scoped
+            assert meta.get("namespace") == "uptick", f"{key}: no namespace"
         missing = RECOMMENDED_LABELS - set(meta.get("labels", {}))
         assert not missing, f"{key}: labels {sorted(missing)} missing"
         for value in meta["labels"].values():
@@ -125,7 +126,8 @@ def test_uptick_pods_are_locked_down(helm, value_set):
         assert pod["securityContext"]["runAsNonRoot"] is True, name
         assert pod["securityContext"]["runAsUser"] == 10001, name
         assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}, name
-        assert pod["automountServiceAccountToken"] is False, name
+        # Only the operator talks to the Kubernetes API (its own ServiceAccount, RBAC in templates/operator/).
+        assert pod["automountServiceAccountToken"] is (name == "Deployment/uptick-operator"), name
         tmp_volumes = [v["name"] for v in pod["volumes"] if "emptyDir" in v]
         for container in pod["containers"]:
             security = container["securityContext"]

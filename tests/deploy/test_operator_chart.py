@@ -48,3 +48,46 @@ def test_rbac_is_what_the_operator_does(helm):
     binding = helm.by_name(docs, "ClusterRoleBinding")["uptick-operator"]
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "uptick-operator", "namespace": "uptick"}]
     assert binding["roleRef"]["name"] == "uptick-operator"
+
+
+POLICIES = (*ON, "--set", "networkPolicy.enabled=true",
+            "--set", "networkPolicy.database.peers[0].ipBlock.cidr=10.20.0.5/32",
+            "--set", "networkPolicy.redis.peers[0].ipBlock.cidr=10.20.1.5/32",
+            "--set", "networkPolicy.kubernetesApi.peers[0].ipBlock.cidr=10.96.0.10/32")
+
+
+def test_its_network_policy_opens_the_api_kubernetes_and_dns_and_only_metrics_in(helm, kubernetes_validate):
+    from tests.deploy.test_chart_install import pod_labels, selects
+
+    docs = helm.render("default", *POLICIES)
+    policies = helm.by_name(docs, "NetworkPolicy")
+    policy = policies["uptick-operator"]
+    kubernetes_validate.validate(policy, KUBERNETES_VERSION, strict=True)
+    operator = pod_labels(helm.by_name(docs, "Deployment")["uptick-operator"])
+    monitors = pod_labels(helm.by_name(docs, "Deployment")["uptick-monitors"])
+    assert selects(policy["spec"]["podSelector"], operator) and set(policy["spec"]["policyTypes"]) == {"Ingress",
+                                                                                                        "Egress"}
+    ingress = policy["spec"]["ingress"]
+    assert [rule["ports"] for rule in ingress] == [[{"port": 9000, "protocol": "TCP"}]]
+    assert ingress[0]["from"] == [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}]
+    egress = {tuple(sorted((p["port"], p["protocol"]) for p in rule["ports"])): rule["to"]
+              for rule in policy["spec"]["egress"]}
+    assert set(egress) == {((53, "TCP"), (53, "UDP")), ((8000, "TCP"),), ((443, "TCP"), (6443, "TCP"))}
+    (api,) = egress[(8000, "TCP"),]
+    assert selects(api["podSelector"], monitors) and not selects(api["podSelector"], operator)
+    assert egress[(443, "TCP"), (6443, "TCP")] == [{"ipBlock": {"cidr": "10.96.0.10/32"}}]
+    # The other side: the monitors pods admit the operator on 8000 (and without the operator, nothing of it).
+    admitted = [rule for rule in policies["uptick-monitors"]["spec"]["ingress"]
+                if any("podSelector" in peer and "namespaceSelector" not in peer
+                       and selects(peer["podSelector"], operator) for peer in rule["from"])]
+    assert [rule["ports"] for rule in admitted] == [[{"port": 8000, "protocol": "TCP"}]]
+    without = helm.by_name(helm.render("default", *POLICIES[4:]), "NetworkPolicy")
+    assert "uptick-operator" not in without
+    assert len(without["uptick-monitors"]["spec"]["ingress"]) == len(policies["uptick-monitors"]["spec"]["ingress"]) - 1
+
+
+def test_its_network_policy_needs_where_the_kubernetes_api_is(helm):
+    from tests.deploy.test_chart_install import CHART
+
+    result = helm.run("template", "uptick", str(CHART), *POLICIES[:-2], check=False)
+    assert result.returncode != 0 and "networkPolicy.kubernetesApi.peers" in result.stderr
