@@ -10,7 +10,14 @@ import aiohttp
 import pytest
 from aiohttp.resolver import ThreadedResolver
 
-from uptick_common.netguard import GuardedResolver, TargetRefused, is_allowed, literal_address, parse_networks
+from uptick_common.netguard import (
+    GuardedResolver,
+    TargetRefused,
+    allowed_addresses,
+    is_allowed,
+    literal_address,
+    parse_networks,
+)
 from uptick_common.netguard import socket_factory as guarded_socket_factory
 
 REFUSED = [
@@ -85,6 +92,22 @@ def test_allow_list_opens_only_its_networks() -> None:
     assert is_allowed("10.21.0.1", allowed) is not None
     assert is_allowed("::1", allowed) is not None
     assert is_allowed("169.254.169.254", allowed) is not None
+
+
+def test_allowed_addresses_keep_the_reachable_in_order() -> None:
+    """The one filter of the resolver and of the notifier's connections: the allowed ones in their order, records
+    read through `address`; nothing allowed is a refusal with the first reason, nothing at all says so."""
+    addresses = ["10.0.0.1", "93.184.216.34", "127.0.0.1", "2606:4700::1"]
+    assert allowed_addresses("shop.example", addresses) == ["93.184.216.34", "2606:4700::1"]
+    assert allowed_addresses("shop.example", addresses, [ip_network("10.0.0.0/8")]) == [
+        "10.0.0.1", "93.184.216.34", "2606:4700::1"]
+    records = [{"host": "192.168.0.9"}, {"host": "8.8.8.8"}]
+    assert allowed_addresses("dns.example", records, address=lambda r: r["host"]) == [{"host": "8.8.8.8"}]
+    with pytest.raises(TargetRefused, match="private") as refused:
+        allowed_addresses("lan.example", ["10.0.0.1", "127.0.0.1"])
+    assert "loopback" not in str(refused.value)  # the first refusal's reason
+    with pytest.raises(TargetRefused, match="nothing.example has no address"):
+        allowed_addresses("nothing.example", [])
 
 
 def test_parse_networks() -> None:

@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import re
 import socket
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
+from typing import TypeVar
 
 from aiohappyeyeballs import AddrInfoType, SocketFactoryType
 from aiohttp.abc import AbstractResolver, ResolveResult
 
 IPAddress = IPv4Address | IPv6Address
 IPNetwork = IPv4Network | IPv6Network
+T = TypeVar("T")
 
 
 class TargetRefused(OSError):
@@ -185,6 +187,22 @@ def _category(ip: IPAddress) -> str | None:
     return None if ip.is_global else "reserved"
 
 
+def allowed_addresses(host: str, candidates: Iterable[T], allowed_networks: Sequence[IPNetwork] = (), *,
+                      address: Callable[[T], IPAddress | str] = str) -> list[T]:
+    """The candidates (resolved addresses of `host`, or records holding one: `address` reads it) whose address may
+    be reached, in their order; none left → `TargetRefused` with the first refusal's reason."""
+    kept, refusals = [], []
+    for candidate in candidates:
+        reason = is_allowed(address(candidate), allowed_networks)
+        if reason is None:
+            kept.append(candidate)
+        else:
+            refusals.append(reason)
+    if not kept:
+        raise TargetRefused(refusals[0] if refusals else f"{host} has no address")
+    return kept
+
+
 class GuardedResolver(AbstractResolver):
     """Resolves with another resolver and keeps only allowed addresses; none left → `TargetRefused`."""
 
@@ -201,16 +219,7 @@ class GuardedResolver(AbstractResolver):
                 raise TargetRefused(reason)
             return [_result(host, literal, port)]
         results = await self._resolver.resolve(host, port, family)
-        allowed, refusals = [], []
-        for result in results:
-            reason = is_allowed(result["host"], self._allowed)
-            if reason is None:
-                allowed.append(result)
-            else:
-                refusals.append(reason)
-        if not allowed:
-            raise TargetRefused(refusals[0] if refusals else f"{host} has no address")
-        return allowed
+        return allowed_addresses(host, results, self._allowed, address=lambda result: result["host"])
 
     async def close(self) -> None:
         await self._resolver.close()

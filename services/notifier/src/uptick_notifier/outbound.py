@@ -21,8 +21,9 @@ import aiosmtplib
 import httpcore
 import httpx
 
+from uptick_common import netguard
 from uptick_common.channels.base import Answer, HttpRequest, SmtpServer, http_answer
-from uptick_common.netguard import IPNetwork, TargetRefused, is_allowed, literal_address
+from uptick_common.netguard import IPNetwork, TargetRefused, literal_address
 
 ANSWER_BYTES = 2000  # how much of a receiver's answer is kept (shown by the API)
 USER_AGENT = "Uptick-Notifier/1"
@@ -36,16 +37,7 @@ async def allowed_addresses(host: str, port: int, allowed: Sequence[IPNetwork]) 
     else:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
         candidates = list(dict.fromkeys(str(info[4][0]) for info in infos))
-    kept, refusals = [], []
-    for address in candidates:
-        reason = is_allowed(address, allowed)
-        if reason is None:
-            kept.append(address)
-        else:
-            refusals.append(reason)
-    if not kept:
-        raise TargetRefused(refusals[0] if refusals else f"{host} has no address")
-    return kept
+    return netguard.allowed_addresses(host, candidates, allowed)
 
 
 class GuardedBackend(httpcore.AsyncNetworkBackend):
