@@ -7,8 +7,8 @@
   (`parent_incident_id`) and alerts nothing, neither down nor resolved, nor reminders.
 - Flapping: down again within FLAP_WINDOW of resolving reopens the same incident and marks it; the mark is
   told once (`flapping`), later reopenings are not, and the resolution of a flapping incident is held back
-  for FLAP_WINDOW (cancelled if it goes down again meanwhile), so a flapping monitor is a handful of
-  notifications, not a storm.
+  for FLAP_WINDOW (cancelled if it goes down again meanwhile, unless it is already being sent: a row under
+  way has a lease's due time, not a held one), so a flapping monitor is a handful of notifications, not a storm.
 
 The partial unique index on unresolved incidents makes a second opening (a racing replica) a no-op, and the
 outbox's unique (event, channel) makes every notification exist once.
@@ -63,7 +63,7 @@ _REOPEN = text("""
 """)
 _HELD_RESOLUTIONS = text("""
     UPDATE outbox SET status = 'cancelled', finished_at = now()
-    WHERE status = 'pending' AND due_at > now()
+    WHERE status = 'pending' AND due_at > now() AND attempts = 0
       AND incident_event_id IN (SELECT id FROM incident_events WHERE incident_id = :id AND kind = 'resolved')
 """)
 # The open incident of the monitor this one depends on, if any.
