@@ -35,9 +35,9 @@ class NotifierSettings(WorkerSettings):
     # Storms (uptick_notifier.storm): an incident's notification waits this long for others of its event and
     # channel; more than `storm_threshold` waiting together go as one grouped notification; while a storm
     # lasts, the next group follows the last one by `storm_hold_seconds` (the longest a member waits).
-    storm_gather_seconds: float = Field(default=2.0, ge=0, le=60)
+    storm_gather_seconds: float = Field(default=1.0, ge=0, le=60)
     storm_threshold: int = Field(default=3, ge=1)
-    storm_hold_seconds: float = Field(default=30.0, ge=0, le=600)
+    storm_hold_seconds: float = Field(default=20.0, ge=0, le=600)
 
     @field_validator("notifier_allowed_networks", mode="before")
     @classmethod
