@@ -1,11 +1,20 @@
 # syntax=docker/dockerfile:1
 # The image of every Uptick service, one build per service. Build context: the repository root.
 #   docker build --build-arg SERVICE=auth -t uptick-auth .
-# SERVICE is one of services/*: auth, monitors, poller, checker, ingest, notifier, operator.
+# SERVICE is one of services/*: auth, monitors, poller, checker, ingest, notifier, operator, web.
 # Runs as user 10001 with a read-only root filesystem. HTTP services (auth, monitors) serve on 8000
-# (/api…, /healthz, /readyz, /metrics); workers serve /healthz, /readyz and /metrics on 9000.
+# (/api…, /healthz, /readyz, /metrics); workers serve /healthz, /readyz and /metrics on 9000; web serves
+# the dashboard on 8000 and /healthz, /readyz, /metrics on 9000.
 # Every image also holds uptick-migrate (the shared library's script); the chart's migration Job runs
 # it from the monitors image.
+
+# The dashboard's browser libraries, from services/web/package-lock.json, copied into web's package by
+# vendor.mjs. Only web's wheel ships them; BuildKit keeps this stage cached for the other services.
+FROM node:20-bookworm-slim AS web-assets
+WORKDIR /web
+COPY services/web/package.json services/web/package-lock.json services/web/vendor.mjs ./
+RUN npm ci --omit=dev --no-audit --no-fund && node vendor.mjs
+
 
 FROM python:3.11-slim-bookworm AS builder
 ARG SERVICE
@@ -29,6 +38,7 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 # entrypoint is one fixed name, so that the final stage needs no build argument.
 COPY libs libs
 COPY services/${SERVICE} services/${SERVICE}
+COPY --from=web-assets /web/src/uptick_web/static/vendor services/web/src/uptick_web/static/vendor
 RUN --mount=type=cache,target=/root/.cache/uv \
     --mount=type=bind,source=uv.lock,target=uv.lock \
     --mount=type=bind,source=pyproject.toml,target=pyproject.toml \

@@ -19,6 +19,7 @@ lint: sync
 
 sync: $(UV)
 	$(UV) sync --frozen --all-packages --group dev --quiet
+	@bash scripts/web-assets.sh
 
 $(UV):
 	python3 -m venv $(TOOLS)
@@ -38,5 +39,6 @@ QUICK ?=
 BENCH_ARGS ?=
 bench: $(UV)
 	$(UV) sync --frozen --all-packages --group dev --group bench --quiet
+	@bash scripts/web-assets.sh
 	bash bench/install.sh
 	$(UV) run --frozen --group bench python -m bench $(if $(filter 1 yes true,$(QUICK)),--quick) $(BENCH_ARGS)

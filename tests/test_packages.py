@@ -36,6 +36,7 @@ NOT_LOADED = {
     "operator": POSTGRES | API,
     "auth": WORKER | {"alembic"},
     "monitors": WORKER | {"alembic"},
+    "web": POSTGRES | API,  # static files: neither a database nor the API's libraries
 }
 
 # Imports every module of a service's package; prints the top-level packages then loaded.

@@ -9,5 +9,6 @@ from urllib.parse import urlsplit
 async def join(api: Any, org_id: int, owner: dict[str, str], email: str, user: dict[str, str], role: str) -> None:  # noqa: ANN401
     invited = await api.post(f"/api/orgs/{org_id}/invitations", json={"email": email, "role": role}, headers=owner)
     assert invited.status_code == 201, invited.text
-    accepted = await api.post(urlsplit(invited.json()["accept_url"]).path + "/accept", headers=user)
+    token = urlsplit(invited.json()["accept_url"]).path.rsplit("/", 1)[1]  # the dashboard's /invitations/{token}
+    accepted = await api.post(f"/api/invitations/{token}/accept", headers=user)
     assert accepted.status_code == 204, accepted.text

@@ -147,7 +147,11 @@ def test_probes_and_ports(helm, value_set):
         container = doc["spec"]["template"]["spec"]["containers"][0]
         env = helm.env_of(container)
         port = container["ports"][0]
-        if component in HTTP_SERVICES:
+        if component == "web":  # the dashboard on 8000; /healthz, /readyz and /metrics on a port of their own
+            assert [(p["name"], p["containerPort"]) for p in container["ports"]] == [("http", 8000), ("metrics", 9000)]
+            assert (env["UPTICK_PORT"], env["UPTICK_HEALTH_PORT"]) == ("8000", "9000")
+            port = container["ports"][1]
+        elif component in HTTP_SERVICES:
             assert (port["name"], port["containerPort"], env["UPTICK_PORT"]) == ("http", 8000, "8000")
         else:
             assert (port["name"], port["containerPort"], env["UPTICK_HEALTH_PORT"]) == ("metrics", 9000, "9000")
@@ -439,6 +443,9 @@ def test_connection_strings_come_from_secrets(helm):
     assert config["UPTICK_ENV"] == "production" and config["UPTICK_LOG_FORMAT"] == "json"
     for doc in helm.of_kind(docs, "Deployment"):
         env = helm.env_of(doc["spec"]["template"]["spec"]["containers"][0])
+        if doc["metadata"]["name"] == "uptick-web":  # static files: no connection at all
+            assert not {"UPTICK_DATABASE_URL", "UPTICK_REDIS_URL"} & env.keys()
+            continue
         if doc["metadata"]["name"] == "uptick-notifier":  # Postgres only: it works the outbox table
             assert "UPTICK_REDIS_URL" not in env
             assert env["UPTICK_DATABASE_URL"] == {"secretKeyRef": {"name": "uptick", "key": "UPTICK_DATABASE_URL"}}
@@ -532,13 +539,13 @@ AUTH_PATHS = ("/api/auth", "/api/orgs", "/api/tokens", "/api/invitations", "/api
 
 
 def test_ingress_routes_like_the_local_router(helm):
-    """The account paths to auth, /api and /status to monitors, / to web only once it exists; a rule per host."""
+    """The account paths to auth, /api and /status to monitors, / to web (unless web.enabled=false); a rule per host."""
     (ingress,) = helm.of_kind(helm.render("three-regions"), "Ingress")
     assert [rule["host"] for rule in ingress["spec"]["rules"]] == ["uptick.example.com", "status.example.com"]
     for rule in ingress["spec"]["rules"]:
         routes = {p["path"]: p["backend"]["service"]["name"] for p in rule["http"]["paths"]}
         assert routes == {**dict.fromkeys(AUTH_PATHS, "uptick-auth"), "/api": "uptick-monitors",
-                          "/status": "uptick-monitors"}
+                          "/status": "uptick-monitors", "/": "uptick-web"}
     assert ingress["spec"]["tls"] == [
         {"secretName": "uptick-tls", "hosts": ["uptick.example.com", "status.example.com"]}
     ]
@@ -589,6 +596,10 @@ def test_services_reach_only_postgres_redis_and_dns(helm):
         assert ingress_ports == ({8000} if component in HTTP_SERVICES else {9000}), component
         database = [r["to"] for r in spec["egress"] if "ports" in r and r["ports"][0]["port"] == 5432]
         assert database == [[{"ipBlock": {"cidr": "10.20.0.5/32"}}]], component
+    # Web reaches DNS only; the ingress controller reaches its pages, Prometheus its metrics port.
+    spec = policies["uptick-web"]["spec"]
+    assert sorted(p["port"] for rule in spec["egress"] for p in rule.get("ports", [])) == [53, 53]
+    assert {p["port"] for rule in spec["ingress"] for p in rule["ports"]} == {8000, 9000}
     # With the in-chart servers, egress goes to their pods only.
     policies = helm.by_name(helm.render("dev"), "NetworkPolicy")
     database_rule = [r for r in policies["uptick-ingest"]["spec"]["egress"] if r["ports"][0]["port"] == 5432][0]
@@ -603,7 +614,7 @@ def test_monitoring_objects_behind_their_switches(helm):
     docs = helm.render("three-regions")
     monitors = helm.by_name(docs, "ServiceMonitor")
     assert sorted(monitors) == ["uptick-auth", "uptick-checker", "uptick-ingest", "uptick-monitors", "uptick-notifier",
-                               "uptick-poller"]
+                               "uptick-poller", "uptick-web"]
     assert monitors["uptick-auth"]["metadata"]["labels"]["release"] == "kube-prometheus-stack"
     off = helm.render("three-regions", "--set", "metrics.enabled=false")
     assert not {d["kind"] for d in off} & {"ServiceMonitor", "PrometheusRule"}

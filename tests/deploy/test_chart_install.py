@@ -217,7 +217,7 @@ def test_http_pods_pause_before_sigterm(helm, value_set):
         component = deployment["metadata"]["labels"]["app.kubernetes.io/component"]
         spec = deployment["spec"]["template"]["spec"]
         pre_stop = spec["containers"][0].get("lifecycle", {}).get("preStop")
-        if component in INTERNAL_ON_HTTP:
+        if component in (*INTERNAL_ON_HTTP, "web"):  # the Ingress routes to them
             command = pre_stop["exec"]["command"]
             assert command[0] == "sleep" and 0 < int(command[1]) < spec["terminationGracePeriodSeconds"]
         else:

@@ -37,8 +37,13 @@ def test_hadolint(hadolint):
 
 def test_dockerfile_shape():
     text = DOCKERFILE.read_text()
-    assert re.findall(r"^FROM (\S+)", text, re.M) == ["python:3.11-slim-bookworm", "python:3.11-slim-bookworm"]
-    builder, final = text.split("\nFROM ")[1:]
+    assert re.findall(r"^FROM (\S+)", text, re.M) == ["node:20-bookworm-slim", "python:3.11-slim-bookworm",
+                                                      "python:3.11-slim-bookworm"]
+    assets, builder, final = text.split("\nFROM ")[1:]
+    # The dashboard's libraries: installed from the lock (npm ci), vendored, copied into the builder.
+    assert "npm ci --omit=dev" in assets and "node vendor.mjs" in assets
+    vendor = "src/uptick_web/static/vendor"
+    assert f"COPY --from=web-assets /web/{vendor} services/web/{vendor}" in builder
     assert re.search(r"^ARG SERVICE$", builder, re.M), "the builder takes the service as a build argument"
     assert "COPY --from=ghcr.io/astral-sh/uv:0.13.9 /uv /bin/uv" in builder
     # Only this service's packages from the lock: third-party first (a layer kept until uv.lock

@@ -58,7 +58,7 @@ def test_tiltfile_builds_every_image_and_deploys_the_dev_values():
     text = (ROOT / "Tiltfile").read_text()
     ast.parse(text)  # Starlark is Python's syntax
     services = ast.literal_eval(re.search(r"^SERVICES = (\[.*\])$", text, re.M).group(1))
-    assert services == ["auth", "monitors", "poller", "checker", "ingest", "notifier", "operator"]
+    assert services == ["auth", "monitors", "poller", "checker", "ingest", "notifier", "operator", "web"]
     assert "charts/uptick/examples/dev.yaml" in text
     assert "live_update" in text and "labels" in text
     resources = set(re.findall(r"^k8s_resource\('([\w-]+)'", text, re.M))

@@ -292,6 +292,8 @@ A Deployment of an Uptick service. Takes a dict:
   service    the image/console script (auth, monitors, poller, ingest, checker)
   values     the component's values (the keys every component has, see values.yaml)
   http       true for HTTP services (port 8000 "http"), false for workers (port 9000 "metrics")
+  healthPort true for an HTTP service whose /healthz, /readyz and /metrics are on 9000 "metrics" (web:
+             every path of its routed port is the dashboard's); probes and scraping use that port
   env        extra env list (YAML), optional
   volumes, volumeMounts  extra volumes (YAML), optional
   extraLabels  labels of the Deployment and its pods, optional
@@ -306,6 +308,8 @@ uptick.networkPolicy and uptick.serviceMonitor with its name, and a block of val
 {{- $v := .values -}}
 {{- $port := ternary 8000 9000 .http -}}
 {{- $portName := ternary "http" "metrics" .http -}}
+{{- $healthPortName := ternary "metrics" $portName (default false .healthPort) -}}
+{{- $healthPort := ternary 9000 $port (default false .healthPort) -}}
 {{- $autoscaled := or (and $v.autoscaling $v.autoscaling.enabled) .keda -}}
 apiVersion: apps/v1
 kind: Deployment
@@ -343,7 +347,7 @@ spec:
         {{- end }}
       annotations:
         checksum/config: {{ include "uptick.configChecksum" $root }}
-        {{- with include "uptick.scrapeAnnotations" (dict "root" $root "port" $port) | trim }}
+        {{- with include "uptick.scrapeAnnotations" (dict "root" $root "port" $healthPort) | trim }}
         {{- . | nindent 8 }}
         {{- end }}
         {{- with mergeOverwrite (deepCopy $root.Values.podAnnotations) ($v.podAnnotations | default dict) }}
@@ -361,6 +365,11 @@ spec:
             - name: {{ $portName }}
               containerPort: {{ $port }}
               protocol: TCP
+            {{- if .healthPort }}
+            - name: metrics
+              containerPort: 9000
+              protocol: TCP
+            {{- end }}
           envFrom:
             - configMapRef:
                 name: {{ include "uptick.fullname" $root }}-config
@@ -371,6 +380,10 @@ spec:
             {{- if .http }}
             - name: UPTICK_PORT
               value: "8000"
+            {{- if .healthPort }}
+            - name: UPTICK_HEALTH_PORT
+              value: "9000"
+            {{- end }}
             {{- else }}
             - name: UPTICK_HEALTH_PORT
               value: "9000"
@@ -381,7 +394,7 @@ spec:
             {{- with include "uptick.concat" (list $root.Values.extraEnv $v.extraEnv) }}
             {{- . | nindent 12 }}
             {{- end }}
-          {{- include "uptick.probes" (dict "values" $v "port" $portName) | nindent 10 }}
+          {{- include "uptick.probes" (dict "values" $v "port" $healthPortName) | nindent 10 }}
           {{- if $v.preStopSleepSeconds }}
           lifecycle:
             # Keep serving while the endpoint is taken out of the Service and the ingress
@@ -431,7 +444,8 @@ spec:
       {{- end }}
 {{- end -}}
 
-{{/* A Service in front of a component's pods: (dict "root" $ "component" … "http" bool "annotations" {…}). */}}
+{{/* A Service in front of a component's pods: (dict "root" $ "component" … "http" bool "annotations" {…}),
+and "healthPort" true to also expose 9000 "metrics" (for scraping) beside 8000. */}}
 {{- define "uptick.service" -}}
 {{- $port := ternary 8000 9000 .http -}}
 {{- $portName := ternary "http" "metrics" .http -}}
@@ -452,6 +466,12 @@ spec:
       port: {{ $port }}
       targetPort: {{ $portName }}
       protocol: TCP
+    {{- if .healthPort }}
+    - name: metrics
+      port: 9000
+      targetPort: metrics
+      protocol: TCP
+    {{- end }}
 {{- end -}}
 
 {{/* A HorizontalPodAutoscaler on CPU: (dict "root" $ "component" … "autoscaling" {…}). */}}
@@ -545,7 +565,8 @@ clear failure (egress to a port is never open to every address). */}}
 {{- end }}
 {{- end -}}
 
-{{/* Ingress to an HTTP service's port 8000: the ingress controller, and the `helm test` Pod. */}}
+{{/* Ingress to an HTTP service's port 8000: the ingress controller, and the `helm test` Pod; Prometheus on
+8000, or on "metricsPort" (web's 9000). */}}
 {{- define "uptick.netpol.http" -}}
 - from:
     {{- toYaml .root.Values.networkPolicy.ingressControllerPeers | nindent 4 }}
@@ -559,7 +580,7 @@ clear failure (egress to a port is never open to every address). */}}
   ports:
     - {port: 8000, protocol: TCP}
 {{- end }}
-{{ include "uptick.netpol.fromPrometheus" (dict "root" .root "port" 8000) }}
+{{ include "uptick.netpol.fromPrometheus" (dict "root" .root "port" (default 8000 .metricsPort)) }}
 {{- end -}}
 
 {{/* The non-blank lines of a text, each on a new line and indented: (dict "text" … "indent" 4). */}}

@@ -21,7 +21,8 @@ async def invite(client: httpx.AsyncClient, org_id: int, admin: dict, email: str
 
 
 def path(invitation: dict) -> str:
-    return urlsplit(invitation["accept_url"]).path
+    """The API's path of the invitation whose link (the dashboard's /invitations/{token}) the answer gives."""
+    return "/api/invitations/" + urlsplit(invitation["accept_url"]).path.rsplit("/", 1)[1]
 
 
 async def test_an_invitation_works_once_for_its_address(client: httpx.AsyncClient, mail_sink: MailSink) -> None:
@@ -93,4 +94,4 @@ async def test_production_answers_carry_no_link(auth_env: None, monkeypatch: pyt
             org = (await c.post("/api/orgs", json={"name": "Acme"}, headers=ada)).json()
             sent = await invite(c, org["id"], ada, "bob@example.com")
     assert sent["accept_url"] is None and sent["mail_sent"] is True
-    assert "/api/invitations/" in mail_sink.messages[0].get_content()
+    assert "/invitations/" in mail_sink.messages[0].get_content()

@@ -1,7 +1,7 @@
 """The dev router: one origin on 127.0.0.1:8080, routed by path exactly as the Kubernetes Ingress routes.
 
     /api/auth/…, /api/orgs/…, /api/tokens/…, /api/invitations/…, /api/audit  → auth (accounts)
-    /api/…, /status/…  → monitors (the API; public status pages)        /  → web (the dashboard, once it exists)
+    /api/…, /status/…  → monitors (the API; public status pages)        /  → web (the dashboard)
 """
 
 from __future__ import annotations

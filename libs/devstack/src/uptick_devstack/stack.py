@@ -102,10 +102,16 @@ class Stack:
             port = distinct_port()
             self._add(Service(name, module, {**common, **extra, "UPTICK_HEALTH_HOST": "127.0.0.1",
                                              "UPTICK_HEALTH_PORT": str(port)}, port))
+        # The dashboard: pages on one port (what the router sends / to), /healthz /readyz /metrics on another.
+        web_port, web_health = distinct_port(), distinct_port()
+        self._add(Service("web", "uptick_web.main", {**common, "UPTICK_HOST": "127.0.0.1", "UPTICK_PORT": str(web_port),
+                                                     "UPTICK_HEALTH_HOST": "127.0.0.1",
+                                                     "UPTICK_HEALTH_PORT": str(web_health)}, web_health))
         mail_dir = c.mail_dir or c.keys_dir.parent / "mail"
         self._add(Service("mail", "uptick_devstack.mailsink", dict(os.environ), mail_port,
                           ["--port", str(mail_port), "--dir", str(mail_dir)]))
         upstreams = {n: f"http://127.0.0.1:{self.services[n].health_port}" for n in HTTP_SERVICES}
+        upstreams["web"] = f"http://127.0.0.1:{web_port}"
         self._add(Service("router", "uptick_devstack.router", dict(os.environ), c.router_port,
                           ["--port", str(c.router_port), "--upstreams", json.dumps(upstreams)]))
 
@@ -186,7 +192,7 @@ class Stack:
     async def stop(self) -> None:
         """SIGTERM everything (the poller first, so no new work is made), then wait; SIGKILL stragglers."""
         order = ["router", "poller", *[n for n in self.services if n.startswith("checker-")], "ingest",
-                 "notifier", *HTTP_SERVICES, "mail"]
+                 "notifier", "web", *HTTP_SERVICES, "mail"]
         for name in order:
             self.kill(name, signal.SIGTERM)
         await asyncio.gather(*(self.wait_exit(name) for name in order))

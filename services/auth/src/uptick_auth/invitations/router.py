@@ -38,12 +38,13 @@ async def invite(request: Request, session: DbSession, actor: OrgAdmin, settings
             ttl=timedelta(seconds=settings.invitation_ttl_seconds), private_key=request.app.state.private_key)
     except DOMAIN_ERRORS as exc:
         raise http_error(exc) from exc
-    accept_url = f"{settings.public_url.rstrip('/')}/api/invitations/{token}"
+    # The dashboard's page for the link: it shows the invitation and accepts it (POST /api/invitations/{token}/accept).
+    accept_url = f"{settings.public_url.rstrip('/')}/invitations/{token}"
     try:
         await mail.send(request.app.state.smtp, to=invitation.email, subject=f"Join {org_name} on Uptick",
                         text=f"You are invited to join {org_name} on Uptick as {invitation.role}.\n\n"
-                             f"Log in (or sign up) as {invitation.email}, then accept with a POST to\n"
-                             f"{accept_url}/accept\n(the dashboard does this for you at that link).\n\n"
+                             f"Open this link, log in (or sign up) as {invitation.email} and accept:\n"
+                             f"{accept_url}\n\n"
                              f"The link works once, until {invitation.expires_at:%Y-%m-%d %H:%M} UTC.\n")
         sent = True
     except mail.MailNotSent as exc:

@@ -1,0 +1,1 @@
+"""The web service: serves the dashboard (static files, history routing) to the browser."""
