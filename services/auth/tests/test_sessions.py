@@ -79,6 +79,53 @@ async def test_a_password_change_ends_the_other_sessions(client: httpx.AsyncClie
     await log_in(client, new)
 
 
+async def test_wrong_current_passwords_are_throttled_as_failed_log_ins(auth_env: None,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A session (stolen, or a browser left open) cannot guess the current password faster than a log-in could:
+    after the limit of wrong ones, even the right one is a 429 until the window ends; a change clears the count;
+    another user's count is their own."""
+    from uptick_auth.main import app
+
+    monkeypatch.setenv("UPTICK_LOGIN_MAX_FAILURES", "3")
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://auth.test") as c:
+            for email in (EMAIL, "grace@example.com"):
+                signup = await c.post("/api/auth/signup", json={"email": email, "password": PASSWORD})
+                assert signup.status_code == 201
+            ada = bearer((await log_in(c))["access_token"])
+            grace = (await c.post("/api/auth/login", json={"email": "grace@example.com", "password": PASSWORD}))
+            c.cookies.clear()
+
+            async def change(headers: dict[str, str], current: str,
+                             new: str = "a brand new passphrase") -> httpx.Response:
+                return await c.post("/api/auth/password", headers=headers,
+                                    json={"current_password": current, "new_password": new})
+
+            for _ in range(2):
+                assert (await change(ada, "a wrong guess")).status_code == 403
+            assert (await change(ada, PASSWORD, "the second passphrase")).status_code == 204  # the count starts again
+            for _ in range(3):
+                assert (await change(ada, "a wrong guess")).status_code == 403
+            throttled = await change(ada, "the second passphrase")
+            assert throttled.status_code == 429 and 0 < int(throttled.headers["retry-after"]) <= 900
+            assert "wrong current passwords" in throttled.json()["detail"]
+            assert (await c.post("/api/auth/login", json={"email": EMAIL, "password": "the second passphrase"})
+                    ).status_code == 200  # unchanged by the throttled attempt
+            assert (await change(bearer(grace.json()["access_token"]), "a wrong guess")).status_code == 403
+
+
+async def test_concurrent_wrong_current_passwords_pass_at_most_the_limit(client: httpx.AsyncClient,
+                                                                         user: dict) -> None:
+    """Counted before the hash: 30 guesses at once reach the verification at most 10 times (the default limit)."""
+    import asyncio
+
+    headers = bearer((await log_in(client))["access_token"])
+    answers = await asyncio.gather(*(client.post("/api/auth/password", headers=headers, json={
+        "current_password": f"guess number {i}", "new_password": "a brand new passphrase"}) for i in range(30)))
+    codes = [answer.status_code for answer in answers]
+    assert codes.count(403) <= 10 and codes.count(429) >= 20 and set(codes) <= {403, 429}, codes
+
+
 @pytest.mark.parametrize(("headers", "allowed"), [
     ({}, False),
     ({"Origin": "https://evil.example"}, False),

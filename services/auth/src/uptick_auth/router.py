@@ -146,14 +146,17 @@ async def logout_everywhere(actor: CurrentUser, session: DbSession, response: Re
 
 
 @router.post("/password", status_code=status.HTTP_204_NO_CONTENT)
-async def change_password(actor: CurrentUser, session: DbSession, body: PasswordChange) -> None:
-    """A new password; every other session of the caller's ends, this one goes on."""
+async def change_password(actor: CurrentUser, session: DbSession, body: PasswordChange, throttle: Throttle) -> None:
+    """A new password; every other session of the caller's ends, this one goes on. Wrong current passwords are
+    limited as failed log-ins are (then 429 with Retry-After)."""
     session_id = _session_only(actor)
     try:
-        await service.change_password(session=session, user_id=actor.user_id, session_id=session_id,
-                                      current=body.current_password, new=body.new_password)
+        await service.change_password(session=session, throttle=throttle, user_id=actor.user_id,
+                                      session_id=session_id, current=body.current_password, new=body.new_password)
     except service.InvalidCredentials:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "the current password is not right") from None
+    except service.TooManyAttempts as exc:
+        raise too_many(exc) from None
 
 
 @router.get("/me")

@@ -164,15 +164,20 @@ async def log_out_everywhere(*, session: AsyncSession, user_id: int, keep: str |
     log.info("logged out everywhere", user_id=user_id, kept_current=keep is not None)
 
 
-async def change_password(*, session: AsyncSession, user_id: int, session_id: str | None, current: str,
-                          new: str) -> None:
-    """A new password; every other session ends (whoever else knew the old one is logged out)."""
+async def change_password(*, session: AsyncSession, throttle: LoginThrottle, user_id: int, session_id: str | None,
+                          current: str, new: str) -> None:
+    """A new password; every other session ends (whoever else knew the old one is logged out). The attempt is
+    counted before the current password is verified, as a log-in's is: a session cannot guess it faster."""
+    if (retry_after := await throttle.password_attempt(user_id)) is not None:
+        log.warning("password change throttled", user_id=user_id)
+        raise TooManyAttempts(retry_after, "wrong current passwords")
     user = await session.get(User, user_id)
     if user is None or not await passwords.verify_password(user.password_hash, current):
         raise InvalidCredentials
     user.password_hash = await passwords.hash_password(new)
     await session.flush()
     await log_out_everywhere(session=session, user_id=user_id, keep=session_id)
+    await throttle.password_changed(user_id)
 
 
 async def get_user(*, session: AsyncSession, user_id: int) -> User | None:

@@ -1,11 +1,12 @@
-"""Log-in and sign-up attempts, counted in Redis so that every replica shares the count.
+"""Log-in, sign-up and password-change attempts, counted in Redis so that every replica shares the count.
 
 Each attempt is counted *before* its password is hashed, in one Lua script that also checks the limit,
 so that a burst of concurrent attempts cannot all pass the check before any of them is counted.
 Fixed windows: the first attempt starts one; once a key's count is over its limit, attempts get a 429
 until the window ends. A successful log-in clears its email's count and gives back its address's
-attempt, so that the address limit counts failures only. Keys expire with their window, so memory is
-bounded by the attempts of the last window. Keys carry a hash of the email or address, never the value.
+attempt, so that the address limit counts failures only (a password change clears its user's count). Keys
+expire with their window, so memory is bounded by the attempts of the last window. Keys carry a hash of the
+email, address or user id, never the value.
 """
 
 from __future__ import annotations
@@ -62,6 +63,16 @@ class LoginThrottle:
 
     async def succeeded(self, email: str, address: str) -> None:
         await self._succeeded(keys=[_key("login:email", email), _key("login:addr", address)])
+
+    async def password_attempt(self, user_id: int) -> int | None:
+        """Counts one attempt to change a user's password (its current password guessed, e.g. from a stolen
+        session), with the log-in's limit per email and window; seconds to wait, or None."""
+        wait = await self._count(keys=[_key("password:user", str(user_id))],
+                                 args=[self.window_seconds, self.max_failures])
+        return int(wait) or None
+
+    async def password_changed(self, user_id: int) -> None:
+        await self.redis.delete(_key("password:user", str(user_id)))
 
 
 def _key(kind: str, value: str) -> str:
