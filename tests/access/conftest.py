@@ -101,6 +101,7 @@ class Team:
     channel_id: int
     incident_id: int
     status_page_id: int
+    window_id: int
     people: dict[str, dict[str, str]] = field(default_factory=dict)  # role → Authorization header
     tokens: dict[str, dict[str, str]] = field(default_factory=dict)  # read | write | revoked → header
 
@@ -137,6 +138,10 @@ async def make_team(api: Api, name: str, owner_email: str, members: dict[str, st
     page = await api.post("/api/status-pages", headers=in_org, json={
         "slug": f"team-{name.lower()}", "title": name, "monitor_ids": [monitor.json()["id"]]})
     assert page.status_code == 201, page.text
+    window = await api.post("/api/maintenance", headers=in_org, json={
+        "name": "nightly", "kind": "cron", "cron": "0 3 * * *", "duration_minutes": 30,
+        "monitor_ids": [monitor.json()["id"]]})
+    assert window.status_code == 201, window.text
     async with auth_app.state.sessions() as session:  # incidents are ingest's to open: as it would
         incident_id = await session.scalar(text(
             "INSERT INTO incidents (org_id, monitor_id, started_at, opened_at) VALUES (:o, :m, now(), now())"
@@ -145,7 +150,8 @@ async def make_team(api: Api, name: str, owner_email: str, members: dict[str, st
     return Team(org_id=org_id, owner_id=owner_id, monitor_id=monitor.json()["id"],
                 token_id=team_tokens["read"]["id"], invitation_id=invited.json()["id"],
                 invitation_token=invited.json()["accept_url"].rsplit("/", 1)[1], channel_id=channel.json()["id"],
-                incident_id=incident_id, status_page_id=page.json()["id"], people=people,
+                incident_id=incident_id, status_page_id=page.json()["id"], window_id=window.json()["id"],
+                people=people,
                 tokens={kind: bearer(made["token"]) for kind, made in team_tokens.items()})
 
 

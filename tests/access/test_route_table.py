@@ -50,13 +50,18 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/incidents/{incident_id}/notes"): {"body": "on it"},
     ("POST", "/api/status-pages"): {"slug": "new-page", "title": "New"},
     ("PATCH", "/api/status-pages/{page_id}"): {"title": "renamed"},
+    ("POST", "/api/maintenance"): {"name": "m", "kind": "weekly", "days": ["sun"], "time": "02:00",
+                                   "duration_minutes": 60, "all_monitors": True},
+    ("PATCH", "/api/maintenance/{window_id}"): {"name": "renamed"},
 }
 NO_BODY = {("POST", "/api/auth/logout-all"), ("DELETE", "/api/orgs/{org_id}"),
            ("DELETE", "/api/orgs/{org_id}/invitations/{invitation_id}"), ("POST", "/api/invitations/{token}/accept"),
            ("DELETE", "/api/orgs/{org_id}/members/{user_id}"), ("DELETE", "/api/tokens/{token_id}"),
            ("DELETE", "/api/monitors/{monitor_id}"), ("DELETE", "/api/channels/{channel_id}"),
            ("POST", "/api/channels/{channel_id}/test"), ("POST", "/api/incidents/{incident_id}/ack"),
-           ("DELETE", "/api/status-pages/{page_id}")}
+           ("DELETE", "/api/status-pages/{page_id}"),
+
+           ("DELETE", "/api/maintenance/{window_id}")}
 
 
 def _routes() -> list[tuple[str, str]]:
@@ -77,7 +82,7 @@ def _fill(path: str, team: Team) -> str:
     values = {"org_id": team.org_id, "monitor_id": team.monitor_id, "token_id": team.token_id,
               "user_id": team.owner_id, "invitation_id": team.invitation_id, "token": team.invitation_token,
               "channel_id": team.channel_id, "incident_id": team.incident_id,
-              "page_id": team.status_page_id}
+              "page_id": team.status_page_id, "window_id": team.window_id}
 
     def value(match: re.Match[str]) -> str:
         assert match[1] in values, f"{path}: no value for {{{match[1]}}}; add one to _fill"

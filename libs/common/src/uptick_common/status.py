@@ -19,7 +19,9 @@ STALE_MARGIN_SECONDS = 10
 # A monitor no result has reached yet (no row in monitor_status, or one ingest has just made), and one its
 # owner paused: what the API shows whatever the row says.
 PENDING, PAUSED = "pending", "paused"
-Shown = Literal["up", "down", "pending", "paused"]
+# Inside a maintenance window (ingest writes it for the checks scheduled in one): no incident, no alert.
+MAINTENANCE = "maintenance"
+Shown = Literal["up", "down", "pending", "paused", "maintenance"]
 
 
 @lru_cache(maxsize=1024)  # pure, and intervals are few: read for every region of every monitor listed

@@ -20,6 +20,7 @@ from uptick_monitors.channels.router import router as channels_router
 from uptick_monitors.history.router import router as history_router
 from uptick_monitors.incidents import links
 from uptick_monitors.incidents.router import router as incidents_router
+from uptick_monitors.maintenance.router import router as maintenance_router
 from uptick_monitors.router import router
 from uptick_monitors.settings import MonitorsSettings
 from uptick_monitors.statuspages import public as status_pages_public
@@ -63,6 +64,7 @@ def build_app(settings: MonitorsSettings | None = None) -> FastAPI:
     app.include_router(history_router)
     app.include_router(status_pages_router)
     app.include_router(status_pages_public.router)
+    app.include_router(maintenance_router)
     return app
 
 

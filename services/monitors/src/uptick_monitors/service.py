@@ -23,6 +23,7 @@ from uptick_common.checks.targets import stored_target, target_host
 from uptick_common.db.models import Channel, Monitor, MonitorStatus, Organization, Tick
 from uptick_common.status import shown_status
 from uptick_monitors.history import service as history
+from uptick_monitors.maintenance import service as maintenance
 from uptick_monitors.schemas import (
     MonitorCreate,
     MonitorOut,
@@ -362,6 +363,7 @@ async def remove(*, session: AsyncSession, actor: Member, monitor_id: int, manag
     _check_manager(found[0], manager)
     result = await session.execute(delete(Monitor).where(Monitor.id == monitor_id).returning(Monitor.name))
     name = result.scalar_one()
+    await session.execute(maintenance.forget_monitor(actor.org_id, monitor_id))
     audit.record(session, actor, "monitor.deleted", "monitor", monitor_id, name=name)
     await session.commit()
 

@@ -11,7 +11,9 @@
 - monitors:  channels; incidents' acknowledgement; outbox rows of test notifications; status_pages,
              status_page_monitors, status_page_snapshots (any replica that finds one out of date rebuilds it)
 - incident_events: appended by the service that makes the change (ingest, monitors); never updated
-- notifier:  outbox (delivery state, storms' groups, region notices), delivery_attempts, region_silences
+- notifier:  outbox (delivery state, storms' groups, region notices), delivery_attempts, region_silences;
+             outbox rows of maintenance notices
+- monitors:  maintenance_windows
 """
 
 from __future__ import annotations
@@ -249,6 +251,8 @@ class Tick(Base):
     ttfb_ms: Mapped[int | None] = mapped_column(Integer)
     # Per assertion: {"assertion": "[BODY].status == UP", "passed": false, "got": "\"DOWN\""}; None: not evaluated.
     assertions: Mapped[list[dict[str, object]] | None] = mapped_column(JSONB)
+    # Scheduled inside a maintenance window of its monitor (ingest decides): its time counts as maintenance.
+    maintenance: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
 
 
 class Channel(Base):
@@ -345,6 +349,9 @@ class OutboxRow(Base):
     gathered: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     group_size: Mapped[int | None] = mapped_column(Integer)
     group_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("outbox.id", ondelete="SET NULL"))
+    # A notification that is no incident event (a maintenance notice: `maintenance:<window>:<start ms>:started`)
+    # exists once per key and channel (ux_outbox_dedup_key_channel).
+    dedup_key: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_outbox_groups", "channel_id", "created_at",
                             postgresql_where=text("group_size IS NOT NULL")),)
@@ -365,6 +372,36 @@ class RegionSilence(Base):
 
     __table_args__ = (Index("ux_region_silences_open", "region", unique=True,
                             postgresql_where=text("ended_at IS NULL")),)
+
+
+
+class MaintenanceWindow(Base):
+    """A time when an organization's monitors (`monitor_ids`, or all of them) are worked on: their checks are
+    stored and count as maintenance, their status is `maintenance`, no incident opens and nothing is alerted.
+    One-off (`starts_at`, `ends_at`) or recurring: `cron` in `timezone` (a `weekly` one keeps `weekdays` and
+    `at_time` as given, and its cron made from them), each occurrence lasting `duration_seconds`
+    (uptick_common.maintenance computes the occurrences)."""
+
+    __tablename__ = "maintenance_windows"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    org_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("organizations.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(Text)
+    monitor_ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger), server_default=text("'{}'"))
+    all_monitors: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    kind: Mapped[str] = mapped_column(Text)  # once | cron | weekly
+    starts_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cron: Mapped[str | None] = mapped_column(Text)
+    weekdays: Mapped[list[str] | None] = mapped_column(ARRAY(Text))  # mon … sun
+    at_time: Mapped[str | None] = mapped_column(Text)  # HH:MM
+    duration_seconds: Mapped[int | None] = mapped_column(Integer)
+    timezone: Mapped[str] = mapped_column(Text, server_default=text("'UTC'"))
+    notify: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (Index("ix_maintenance_windows_org_id_id", "org_id", "id"),)
 
 
 class DeliveryAttempt(Base):
@@ -400,7 +437,7 @@ class _Rollup:
     down_checks: Mapped[int] = mapped_column(Integer)
     up_seconds: Mapped[int] = mapped_column(Integer)
     down_seconds: Mapped[int] = mapped_column(Integer)
-    # Always 0 until maintenance windows exist (the alerting work): their checks will count here instead.
+    # Checks scheduled inside a maintenance window count their interval here, not as up or down.
     maintenance_seconds: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     latency_count: Mapped[int] = mapped_column(Integer)  # checks with a response time
     latency_min: Mapped[int | None] = mapped_column(Integer)
