@@ -56,3 +56,20 @@ async def test_monitors_without_reminders_are_not_reminded(engine) -> None:
     await add_channel(engine, user, "slack", {"webhook_url": "https://hooks.example/a"})
     await open_incident(engine, monitor, opened_seconds_ago=86_400)
     assert await reminders.tell_due(engine) == 0
+
+
+async def test_reminders_and_escalation_wait_while_the_monitor_is_in_maintenance(engine) -> None:
+    user = await add_user(engine, "a@example.com")
+    monitor = await add_monitor(engine, user, "https://shop.example/")
+    usual = await add_channel(engine, user, "slack", {"webhook_url": "https://hooks.example/a"})
+    async with engine.begin() as conn:
+        await conn.execute(text("UPDATE monitors SET reminder_interval_seconds = 60, escalate_after_seconds = 60,"
+                                " escalation_channel_ids = :c WHERE id = :m"), {"c": [usual], "m": monitor})
+        await conn.execute(text("INSERT INTO monitor_status (monitor_id, status) VALUES (:m, 'maintenance')"),
+                           {"m": monitor})
+    await open_incident(engine, monitor, opened_seconds_ago=3600)  # open when the window started
+    assert await reminders.tell_due(engine) == 0
+    async with engine.begin() as conn:  # the window ended, the monitor is still down
+        await conn.execute(text("UPDATE monitor_status SET status = 'down' WHERE monitor_id = :m"), {"m": monitor})
+    assert await reminders.tell_due(engine) == 2
+    assert {event for _, event in await queued(engine)} == {"escalation", "reminder"}

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from uptick_common import alerting
 from uptick_common.channels.notification import Notification
+from uptick_common.status import MAINTENANCE
 from uptick_ingest.state import MonitorState
 
 FLAP_WINDOW = timedelta(minutes=10)
@@ -44,8 +45,13 @@ class Transition:
 
 
 def transition(monitor_id: int, old_status: str, state: MonitorState, regions: tuple[str, ...]) -> Transition | None:
-    """The incident transition a state change makes, if any (pending → up makes none)."""
-    if state.status == old_status or "down" not in (state.status, old_status):
+    """The incident transition a state change makes, if any (pending → up makes none). Entering maintenance
+    makes none: an incident open then stays open (its reminders and escalation wait: the notifier). Leaving it
+    is decided as if from down: up resolves an incident left open (if any), down opens one (unless one is
+    open), from the first check after the window."""
+    if state.status in (old_status, MAINTENANCE):
+        return None
+    if old_status != MAINTENANCE and "down" not in (state.status, old_status):
         return None
     return Transition(monitor_id, old_status, state, regions)
 

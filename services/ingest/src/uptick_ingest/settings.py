@@ -1,3 +1,5 @@
+from pydantic import Field
+
 from uptick_common.settings import ConsumerSettings
 
 
@@ -8,3 +10,6 @@ class IngestSettings(ConsumerSettings):
     # Add each batch to the minute/hour/day rollups in its transaction (the history API reads them); off
     # only to measure what they cost.
     ingest_rollups: bool = True
+    # How often the maintenance windows are looked at for a change (a new or changed window takes effect within
+    # this); between looks, which results fall in a window is decided in memory.
+    maintenance_refresh_seconds: float = Field(default=5.0, gt=0)

@@ -6,6 +6,9 @@
   majority of them). One region alone never flips a two-region monitor.
 - Failing must last the confirmation period before the monitor is `down`; passing must last the
   recovery period before a down monitor is `up` again (Better Stack's confirmation and recovery periods).
+- A check scheduled inside a maintenance window makes the monitor `maintenance`, whatever it found, and
+  starts no confirmation or recovery period: after the window, the first check decides afresh (up at once;
+  down once failing has lasted the confirmation period from then), never from failures inside the window.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from uptick_common.status import PENDING, RegionResult
+from uptick_common.status import MAINTENANCE, PENDING, RegionResult
 
 RECENT_LATENCIES = 10
 
@@ -27,6 +30,7 @@ class NewTick:
     latency_ms: int | None
     error: str | None
     http_status: int | None
+    maintenance: bool = False  # scheduled inside a maintenance window of its monitor
 
 
 @dataclass(frozen=True)
@@ -60,8 +64,13 @@ class MonitorState:
 def apply(state: MonitorState, ticks: list[NewTick], policy: Policy) -> MonitorState:
     """The state after `ticks` (results may arrive out of order; each region keeps its newest)."""
     for tick in sorted(ticks, key=lambda t: t.checked_at):
+        newest = state.last_checked_at is None or tick.checked_at >= state.last_checked_at
         _record(state, tick)
-        _decide(state, policy, now=tick.checked_at)
+        if tick.maintenance:
+            if newest:  # a late result from a window that has ended changes nothing
+                _maintain(state, now=tick.checked_at)
+        else:
+            _decide(state, policy, now=tick.checked_at)
     state.recent_latencies_ms = state.recent_latencies_ms[-RECENT_LATENCIES:]
     state.last_error = _latest_error(state, policy) if state.status == "down" else None
     return state
@@ -103,8 +112,14 @@ def _decide(state: MonitorState, policy: Policy, now: datetime) -> None:
         state.failing_since = None
         state.passing_since = state.passing_since or now
         recovered = now - state.passing_since >= timedelta(seconds=policy.recovery_period_seconds)
-        if state.status == PENDING or (state.status == "down" and recovered):
+        if state.status in (PENDING, MAINTENANCE) or (state.status == "down" and recovered):
             _change(state, "up", now)
+
+
+def _maintain(state: MonitorState, now: datetime) -> None:
+    state.failing_since = state.passing_since = None
+    if state.status != MAINTENANCE:
+        _change(state, MAINTENANCE, now)
 
 
 def _change(state: MonitorState, status: str, now: datetime) -> None:

@@ -29,6 +29,7 @@ from uptick_common.history import RESOLUTIONS
 from uptick_common.status import PENDING, RegionResults
 from uptick_common.streams import CheckResult
 from uptick_ingest import incidents
+from uptick_ingest.maintenance import Calendar
 from uptick_ingest.state import MonitorState, NewTick, Policy, apply
 
 # Times travel as ms since the epoch and become timestamps exactly, in Postgres. Both tables are created once
@@ -36,7 +37,8 @@ from uptick_ingest.state import MonitorState, NewTick, Policy, apply
 _BATCH_TABLES = """
     CREATE TEMPORARY TABLE IF NOT EXISTS ingest_batch (
         monitor_id bigint, scheduled_ms bigint, region text, checked_ms bigint, status text, http_status int,
-        latency_ms int, error text, dns_ms int, connect_ms int, tls_ms int, ttfb_ms int, assertions text
+        latency_ms int, error text, dns_ms int, connect_ms int, tls_ms int, ttfb_ms int, assertions text,
+        maintenance bool
     ) ON COMMIT DELETE ROWS;
     CREATE TEMPORARY TABLE IF NOT EXISTS ingest_states (
         monitor_id bigint, status text, last_latency_ms int, last_checked_at timestamptz, last_error text,
@@ -45,19 +47,19 @@ _BATCH_TABLES = """
     ) ON COMMIT DELETE ROWS
 """
 _BATCH_TYPES = ("int8", "int8", "text", "int8", "text", "int4", "int4", "text", "int4", "int4", "int4", "int4",
-                "text")
+                "text", "bool")
 _COPY_BATCH = "COPY ingest_batch FROM STDIN (FORMAT BINARY)"
 _INSERT_TICKS = """
     INSERT INTO ticks (monitor_id, scheduled_at, region, checked_at, status, http_status, latency_ms, error,
-                       dns_ms, connect_ms, tls_ms, ttfb_ms, assertions)
+                       dns_ms, connect_ms, tls_ms, ttfb_ms, assertions, maintenance)
     SELECT t.monitor_id, timestamptz 'epoch' + t.scheduled_ms * interval '1 ms', t.region,
            timestamptz 'epoch' + t.checked_ms * interval '1 ms', t.status, t.http_status, t.latency_ms, t.error,
-           t.dns_ms, t.connect_ms, t.tls_ms, t.ttfb_ms, t.assertions::jsonb
+           t.dns_ms, t.connect_ms, t.tls_ms, t.ttfb_ms, t.assertions::jsonb, t.maintenance
     FROM ingest_batch t
     WHERE EXISTS (SELECT 1 FROM monitors m WHERE m.id = t.monitor_id)
     ON CONFLICT DO NOTHING
 """
-_NEW_TICKS = "monitor_id, region, checked_at, status, latency_ms, error, http_status"  # state.NewTick's fields
+_NEW_TICKS = "monitor_id, region, checked_at, status, latency_ms, error, http_status, maintenance"  # NewTick's
 _INSERT_TICKS_ONLY = f"{_INSERT_TICKS} RETURNING {_NEW_TICKS}"
 # The rollups add exactly the rows this statement inserted (RETURNING): a redelivered result, which inserts
 # nothing, counts nothing twice. One statement, in the batch's transaction.
@@ -102,12 +104,12 @@ _UPDATE_STATES = """
 """
 
 
-def _row(r: CheckResult) -> tuple[Any, ...]:
+def _row(r: CheckResult, maintenance: bool) -> tuple[Any, ...]:
     phases = r.phases
     return (
         r.monitor_id, r.scheduled_ms, r.region, r.checked_ms, r.status, r.http_status, r.latency_ms, r.error,
         *((phases.dns_ms, phases.connect_ms, phases.tls_ms, phases.ttfb_ms) if phases else (None,) * 4),
-        None if r.assertions is None else json.dumps([a.model_dump() for a in r.assertions]),
+        None if r.assertions is None else json.dumps([a.model_dump() for a in r.assertions]), maintenance,
     )
 
 
@@ -117,8 +119,16 @@ class Written:
     incidents_opened: int
 
 
-async def write_batch(conn: AsyncConnection, results: list[CheckResult], *, rollups: bool = True) -> Written:
-    """Store the batch (and add it to the rollups), with the states and incident transitions it makes."""
+async def write_batch(conn: AsyncConnection, results: list[CheckResult], *, rollups: bool = True,
+                      calendar: Calendar | None = None) -> Written:
+    """Store the batch (and add it to the rollups), with the states and incident transitions it makes. A
+    result scheduled inside a maintenance window of its monitor (`calendar`) is stored as such: its time
+    counts as maintenance and its state is `maintenance` (state.py)."""
+    if calendar is not None:
+        await calendar.refresh(conn, {r.monitor_id for r in results})
+        in_maintenance = calendar.in_maintenance
+    else:
+        in_maintenance = _never
     raw = (await conn.get_raw_connection()).driver_connection  # the same connection and transaction
     assert raw is not None  # a pooled connection's driver connection is open
     async with raw.cursor() as cursor:
@@ -126,7 +136,7 @@ async def write_batch(conn: AsyncConnection, results: list[CheckResult], *, roll
         async with cursor.copy(_COPY_BATCH) as copy:
             copy.set_types(_BATCH_TYPES)
             for result in results:
-                await copy.write_row(_row(result))
+                await copy.write_row(_row(result, in_maintenance(result.monitor_id, result.scheduled_ms)))
         insert = _INSERT_TICKS_AND_ROLLUPS if rollups else _INSERT_TICKS_ONLY
         await cursor.execute(insert, prepare=False)  # planned for this batch (see _UPDATE_STATES)
         inserted = [NewTick(*row) for row in await cursor.fetchall()]
@@ -163,6 +173,10 @@ async def _update_states(conn: AsyncConnection, cursor: AsyncCursor[Any], ticks:
                                   new.status_changed_at))
     await cursor.execute(_UPDATE_STATES, prepare=False)
     return await incidents.record(conn, transitions) if transitions else 0
+
+
+def _never(monitor_id: int, at_ms: int) -> bool:
+    return False
 
 
 def _as_jsonb(state: MonitorState) -> Jsonb:

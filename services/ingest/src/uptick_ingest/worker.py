@@ -22,6 +22,7 @@ from uptick_common.metrics import INCIDENTS_OPENED, INGEST_BATCH_DURATION, INGES
 from uptick_common.redis import backlog, trim_processed
 from uptick_common.streams import RESULTS_GROUP, RESULTS_STREAM, CheckResult
 from uptick_common.worker import Worker
+from uptick_ingest.maintenance import Calendar
 from uptick_ingest.settings import IngestSettings
 from uptick_ingest.store import write_batch
 
@@ -36,6 +37,7 @@ class Ingest(Worker[IngestSettings]):
         super().__init__(settings, engine=engine, redis=redis)
         self.consumer = StreamConsumer.from_settings(redis, RESULTS_STREAM, RESULTS_GROUP, settings)
         self._next_backlog = 0.0
+        self.calendar = Calendar(settings.maintenance_refresh_seconds)
         for outcome in ("stored", "duplicate"):  # zero series from the start, so rate() has two points
             INGEST_TICKS.labels(outcome)
 
@@ -89,7 +91,8 @@ class Ingest(Worker[IngestSettings]):
         for attempt in range(3):
             try:
                 async with self.engine.begin() as conn:
-                    written = await write_batch(conn, results, rollups=self.settings.ingest_rollups)
+                    written = await write_batch(conn, results, rollups=self.settings.ingest_rollups,
+                                                calendar=self.calendar)
                 break
             except IntegrityError:  # a monitor deleted while its results were in flight: try again
                 if attempt == 2:

@@ -5,7 +5,8 @@ replica takes it (`FOR UPDATE SKIP LOCKED`).
 - A reminder: every `monitors.reminder_interval_seconds`, to the monitor's channels (and, once it has
   escalated, to the escalation channels).
 - An escalation: once, `monitors.escalate_after_seconds` after it opened, to `monitors.escalation_channel_ids`.
-Acknowledging an incident (through the API or its link) ends both.
+Acknowledging an incident (through the API or its link) ends both. While the monitor is in maintenance
+(an incident open when a window started stays open) both wait; one due meanwhile is told when it ends.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ _DUE_REMINDERS = text("""
     WITH due AS (
         SELECT i.id FROM incidents i JOIN monitors m ON m.id = i.monitor_id
         WHERE i.resolved_at IS NULL AND i.acknowledged_at IS NULL AND i.parent_incident_id IS NULL
+          AND NOT EXISTS (SELECT 1 FROM monitor_status s WHERE s.monitor_id = i.monitor_id AND s.status = 'maintenance')
           AND m.reminder_interval_seconds IS NOT NULL
           AND coalesce(i.reminded_at, i.opened_at) + m.reminder_interval_seconds * interval '1 second' <= now()
         ORDER BY i.id LIMIT :limit FOR UPDATE OF i SKIP LOCKED)
@@ -33,6 +35,7 @@ _DUE_ESCALATIONS = text("""
     WITH due AS (
         SELECT i.id FROM incidents i JOIN monitors m ON m.id = i.monitor_id
         WHERE i.resolved_at IS NULL AND i.acknowledged_at IS NULL AND i.parent_incident_id IS NULL
+          AND NOT EXISTS (SELECT 1 FROM monitor_status s WHERE s.monitor_id = i.monitor_id AND s.status = 'maintenance')
           AND i.escalated_at IS NULL
           AND m.escalate_after_seconds IS NOT NULL
           AND i.opened_at + m.escalate_after_seconds * interval '1 second' <= now()
