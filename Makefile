@@ -33,7 +33,7 @@ k8s: sync
 	k8s/render.sh
 
 # Performance on this machine: the real services as separate processes (see bench/run.py; measured runs are
-# kept in bench/RESULTS.md). QUICK=1: about two minutes. The last line printed is the path of the JSON report.
+# kept in bench/RESULTS.md). QUICK=1: about four minutes. The last line printed is the path of the JSON report.
 .PHONY: bench
 QUICK ?=
 BENCH_ARGS ?=

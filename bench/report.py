@@ -36,7 +36,37 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
 
     found.append(_pipeline_target(report))
     found.append(_api_target(report))
+    found.extend(_alerting_targets(report))
     return found
+
+
+def _alerting_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
+    latency = _get(report, "alerting/latency") or {}
+    p99, goal = latency.get("p99_s"), latency.get("goal_p99_s", 33)
+    interval = _get(report, "alerting/interval_s")
+    name = f"alerting latency: break → notification p99 < {goal} s ({interval} s interval + 3 s, confirmation 0)"
+    entry: dict[str, Any] = {"target": name, "goal": goal, "measured": p99, "unit": "s"}
+    if p99 is None:
+        entry.update(met=None, note="not measured in this run")
+    else:
+        entry["met"] = p99 < goal and latency.get("told") == latency.get("monitors")
+        if not entry["met"]:
+            _missed(entry, p99 / goal)
+    storm = _get(report, "alerting/storm") or {}
+    most = max((count for phase in ("down", "resolved") for kind, count in
+                ((storm.get(phase) or {}).get("notifications_per_channel") or {}).items() if kind != "pagerduty"),
+               default=None)
+    recorded = storm.get("incidents_recorded") == storm.get("monitors")
+    grouped: dict[str, Any] = {"target": f"alerting storm: {_fmt(storm.get('monitors'))} monitors is a handful "
+                                         "of notifications per channel (PagerDuty: one per incident), every incident "
+                                         "recorded", "goal": 5, "measured": most, "unit": "notifications"}
+    if most is None:
+        grouped.update(met=None, note="not measured in this run")
+    else:
+        grouped["met"] = most <= 5 and recorded
+        if not recorded:
+            grouped["why"] = f"{storm.get('incidents_recorded')} incidents recorded of {storm.get('monitors')}"
+    return [entry, grouped]
 
 
 def _missed(entry: dict[str, Any], needs_x: float | None) -> None:
@@ -197,6 +227,27 @@ def _history_rows(h: dict[str, Any], add: Any, rows: list[tuple[str, str]]) -> N
         (_get(h, "rollups/minute_bytes_per_monitor_35_days") or 0) / 1024, 0)
 
 
+def _alerting_rows(a: dict[str, Any], add: Any, rows: list[tuple[str, str]]) -> None:
+    rows.append((f"ALERTING ({a.get('interval_s')} s interval, regions {', '.join(a.get('regions') or [])})", ""))
+    if "error" in a:
+        add("  error", a["error"])
+    lat = a.get("latency") or {}
+    add(f"  break → notification p50 / p99 / max (s), {_fmt(lat.get('monitors'))} monitors",
+        f"{_fmt(lat.get('p50_s'), 2)} / {_fmt(lat.get('p99_s'), 2)} / {_fmt(lat.get('max_s'), 2)}")
+    add("  monitors told / notifications", f"{_fmt(lat.get('told'))} / {_fmt(lat.get('notifications'))}")
+    storm = a.get("storm") or {}
+    for phase in ("down", "resolved"):
+        part = storm.get(phase) or {}
+        sent = ", ".join(f"{k} {v:,}" for k, v in (part.get("notifications_per_channel") or {}).items())
+        add(f"  storm of {_fmt(storm.get('monitors'))}, {phase}: notifications per channel", sent or None)
+        add(f"  storm, {phase}: group sizes (webhook)", ", ".join(map(str, part.get("group_sizes") or [])) or None)
+        told = part.get("told_latency") or {}
+        add(f"  storm, {phase}: break → told p50 / p99 (s)", f"{_fmt(told.get('p50_s'), 2)} / "
+                                                             f"{_fmt(told.get('p99_s'), 2)}")
+    add("  storm: incidents recorded / resolved", f"{_fmt(storm.get('incidents_recorded'))} / "
+                                                  f"{_fmt(storm.get('resolved_recorded'))}")
+
+
 def _soak_rows(s: dict[str, Any], add: Any, rows: list[tuple[str, str]]) -> None:
     rows.append((f"FAILURE INJECTION ({_fmt(s.get('chaos_seconds'))} s of faults)", ""))
     if "skipped" in s:
@@ -240,7 +291,8 @@ def table(report: dict[str, Any]) -> str:
                                 f"step ≈ {cpu.get('python_loop_ns')} ns"))
 
     for key, rows_of in (("checker", _checker_rows), ("hostile", _hostile_rows), ("pipeline", _pipeline_rows),
-                         ("api", _api_rows), ("history", _history_rows), ("failure_injection", _soak_rows)):
+                         ("api", _api_rows), ("history", _history_rows), ("alerting", _alerting_rows),
+                         ("failure_injection", _soak_rows)):
         if report.get(key):
             rows_of(report[key], add, rows)
     rows.append(("TARGETS", ""))

@@ -3,10 +3,12 @@
 Sections (all by default): checker (alone, vs blackbox_exporter and wrk), hostile (the checker beside a zoo
 of hostile targets, against itself alone), pipeline (poller → checker → ingest → Postgres at fixed loads,
 and the highest load sustained), api (latency of the monitor list, of ticks and of history), history (what
-rollups cost ingest, bytes of history), soak (failure injection). Each figure is the median of several runs.
-Prints a table, writes a JSON report under .run/bench/, and prints that report's path last. `--quick`
-(`make bench QUICK=1`) runs shorter and fewer windows (about two minutes, without hostile and soak); the full
-run says how long it took.
+rollups cost ingest, bytes of history), alerting (a target breaking → its notification at a sink; a storm's
+notifications per channel; QUICK: 100 and 300 monitors instead of 200 and 1,000), soak (failure injection).
+Each figure is the median of several runs (alerting's: one run of many monitors). Prints a table, writes a
+JSON report under .run/bench/, and prints that report's path last. `--quick` (`make bench QUICK=1`) runs
+shorter and fewer windows (about five minutes, without hostile and soak; alerting waits on 30-second
+intervals, which QUICK cannot shorten); the full run says how long it took.
 
 Postgres and Valkey are the bench's own (never the machine's shared servers); the target is a fast local
 HTTP server answering on 1,012 loopback addresses (127.0.0-3.x), so that per-host rate limits do not
@@ -31,12 +33,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import api, checker, history, hostile, pipeline, report, soak
+from bench import alerting, api, checker, history, hostile, pipeline, report, soak
 from bench.servers import BenchPostgres, BenchRedis
 from bench.target import TargetFarm
 from uptick_devstack.infra import ROOT, free_port
 
-SECTIONS = ("checker", "hostile", "pipeline", "api", "history", "soak")
+SECTIONS = ("checker", "hostile", "pipeline", "api", "history", "alerting", "soak")
 NOT_IN_QUICK = ("hostile", "soak")  # run with --sections
 # The plan's guesses (this 2-core machine, 2026-11-28): the checker alone, and the load the pipeline sustains.
 CHECKER_GUESS_PER_S, PIPELINE_GUESS_PER_S = 4000.0, 3500.0
@@ -149,6 +151,8 @@ def plan(ctx: Context) -> dict[str, Any]:
         parts["api"] = api.planned_seconds(ctx.quick)
     if "history" in ctx.sections:
         parts["history"] = history.planned_seconds(ctx.quick)
+    if "alerting" in ctx.sections:
+        parts["alerting"] = alerting.planned_seconds(ctx.quick)
     if "soak" in ctx.sections:
         parts["failure injection"] = soak.planned_seconds(ctx.quick, ctx.soak_seconds)
     total = sum(parts.values())
@@ -191,7 +195,7 @@ async def bench(ctx: Context) -> dict[str, Any]:
     result: dict[str, Any] = {"meta": _meta(ctx)}
     result["meta"]["plan"] = plan(ctx)
     ctx.say(_plan_line(ctx, result["meta"]["plan"]))
-    if {"checker", "hostile", "pipeline", "api", "history"} & set(ctx.sections):
+    if {"checker", "hostile", "pipeline", "api", "history", "alerting"} & set(ctx.sections):
         await _measure(ctx, result)
     if "soak" in ctx.sections:  # on servers of its own, once the bench's are stopped
         with ctx.timed("failure injection"):
@@ -216,7 +220,7 @@ async def _measure(ctx: Context, result: dict[str, Any]) -> None:
         if "hostile" in ctx.sections:
             with ctx.timed("hostile"):
                 await _section(ctx, "hostile", result, hostile.run(ctx))
-        if {"pipeline", "api", "history"} & set(ctx.sections):
+        if {"pipeline", "api", "history", "alerting"} & set(ctx.sections):
             with ctx.timed("pipeline: start postgres"):
                 await asyncio.to_thread(ctx.postgres.start)
         if {"pipeline", "api"} & set(ctx.sections):
@@ -235,6 +239,9 @@ async def _measure(ctx: Context, result: dict[str, Any]) -> None:
         if "history" in ctx.sections:  # once the pipeline's services are stopped
             with ctx.timed("history"):
                 await _section(ctx, "history", result, history.run(ctx))
+        if "alerting" in ctx.sections:  # its own stack, once the others are stopped
+            with ctx.timed("alerting"):
+                await _section(ctx, "alerting", result, alerting.run(ctx))
     finally:
         with ctx.timed("stop"):
             ctx.target.stop()

@@ -29,12 +29,15 @@ def test_met_says_met_with_the_measured_value() -> None:
     result = {"checker": {"checks_per_s": 6000.0, "per_cpu_vs_blackbox": 3.1},
               "pipeline": _pipeline(best=3600.0, sustained=True,
                                     ten={"stored_per_s": 3299.0, "lateness_p99_s": 0.9, "sustained": True}),
-              "api": {"cases": {"monitor_list.10000": {"p50_ms": 19.0, "p99_ms": 22.0}}}}
+              "api": {"cases": {"monitor_list.10000": {"p50_ms": 19.0, "p99_ms": 22.0}}},
+              "alerting": _alerting(p99=31.0, most=3)}
     assert _verdicts(result) == {
         "checker": "met; measured 6,000.0 checks/s",
         "checker/cpu": "met; measured 3.10 ×",
         "pipeline": "met; measured 3,299.0 checks/s",
         "API": "met; measured 22.0 ms",
+        "alerting latency": "met; measured 31.0 s",
+        "alerting storm": "met; measured 3 notifications",
     }
     assert all(t["met"] is True for t in report.targets(result))
 
@@ -48,9 +51,26 @@ def test_missed_says_by_how_much_and_how_many_times_better() -> None:
         "checker/cpu": "MISSED by 60.8% (needs ×2.55); measured 0.98 ×",
         "pipeline": "MISSED by 69.7% (needs ×3.3); measured 1,000.0 checks/s",
         "API": "MISSED by 50.0% (needs ×2.0); measured 100.0 ms",
+        "alerting latency": "not measured", "alerting storm": "not measured",
     }
-    api = report.targets(result)[-1]
+    api = report.targets(result)[3]
     assert api["over_by_ms"] == 50.0
+
+
+def _alerting(*, p99: float, most: int, recorded: int = 1000) -> dict[str, Any]:
+    sent = {"webhook": most, "slack": 2, "pagerduty": 1000}
+    return {"interval_s": 30, "latency": {"monitors": 200, "told": 200, "p99_s": p99, "goal_p99_s": 33},
+            "storm": {"monitors": 1000, "incidents_recorded": recorded, "down": {"notifications_per_channel": sent},
+                      "resolved": {"notifications_per_channel": sent}}}
+
+
+def test_alerting_misses_a_late_p99_and_a_storm_told_one_by_one_or_not_all_recorded() -> None:
+    late = _verdicts({"alerting": _alerting(p99=36.3, most=2)})
+    assert late["alerting latency"] == "MISSED by 9.1% (needs ×1.1); measured 36.3 s"
+    assert late["alerting storm"] == "met; measured 2 notifications"  # PagerDuty's thousand do not count
+    assert _verdicts({"alerting": _alerting(p99=20.0, most=40)})["alerting storm"].startswith("MISSED")
+    lost = _verdicts({"alerting": _alerting(p99=20.0, most=2, recorded=999)})["alerting storm"]
+    assert lost == "MISSED (999 incidents recorded of 1000); measured 2 notifications"
 
 
 def test_quick_pipeline_met_in_short_windows_says_so() -> None:
