@@ -26,6 +26,7 @@ PUBLIC = {
     ("POST", "/api/auth/refresh"), ("GET", "/api/invitations/{token}"),
     *((method, path) for method in ("GET", "POST", "HEAD")
       for path in ("/api/heartbeats/{token}", "/api/heartbeats/{token}/fail")),
+    ("GET", "/api/badges/{token}/{kind}.svg"),  # the token in the URL is the secret
 }
 # Changes to no organization's data but the caller's own: any member may (a viewer creates a team of their own,
 # changes their password). API tokens may not.
@@ -59,8 +60,7 @@ NO_BODY = {("POST", "/api/auth/logout-all"), ("DELETE", "/api/orgs/{org_id}"),
            ("DELETE", "/api/orgs/{org_id}/members/{user_id}"), ("DELETE", "/api/tokens/{token_id}"),
            ("DELETE", "/api/monitors/{monitor_id}"), ("DELETE", "/api/channels/{channel_id}"),
            ("POST", "/api/channels/{channel_id}/test"), ("POST", "/api/incidents/{incident_id}/ack"),
-           ("DELETE", "/api/status-pages/{page_id}"),
-
+           ("DELETE", "/api/status-pages/{page_id}"), ("POST", "/api/monitors/{monitor_id}/badge-token"),
            ("DELETE", "/api/maintenance/{window_id}")}
 
 

@@ -23,6 +23,7 @@ from uptick_monitors.incidents.router import router as incidents_router
 from uptick_monitors.maintenance.router import router as maintenance_router
 from uptick_monitors.router import router
 from uptick_monitors.settings import MonitorsSettings
+from uptick_monitors.statuspages import badges
 from uptick_monitors.statuspages import public as status_pages_public
 from uptick_monitors.statuspages.router import router as status_pages_router
 from uptick_monitors.statuspages.snapshot import Snapshots
@@ -65,6 +66,7 @@ def build_app(settings: MonitorsSettings | None = None) -> FastAPI:
     app.include_router(status_pages_router)
     app.include_router(status_pages_public.router)
     app.include_router(maintenance_router)
+    app.include_router(badges.router)
     return app
 
 

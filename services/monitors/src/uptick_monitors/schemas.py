@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, field_validator, model_validator
 from pydantic.fields import FieldInfo
+from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
 from uptick_common.checks import AssertionResult, CheckSpec
 from uptick_common.checks.targets import HEARTBEAT_TARGET, stored_target
@@ -126,6 +127,24 @@ class RegionStatus(RegionResult):
     stale: bool = Field(default=False, description="silent for several intervals: left out of the quorum")
 
 
+class BadgeUrls(TypedDict):
+    """The monitor's SVG badges (paths on Uptick's public origin, no login needed: the token in them is the
+    secret; POST /api/monitors/{id}/badge-token replaces it)."""
+
+    status: str
+    uptime_24h: str
+    uptime_7d: str
+    uptime_30d: str
+    latency: str
+
+
+def badge_urls(token: str) -> BadgeUrls:
+    prefix = f"/api/badges/{token}/"
+    return {"status": prefix + "status.svg", "uptime_24h": prefix + "uptime-24h.svg",
+            "uptime_7d": prefix + "uptime-7d.svg", "uptime_30d": prefix + "uptime-30d.svg",
+            "latency": prefix + "latency.svg"}
+
+
 class MonitorOut(CheckSpec):
     id: int
     name: str
@@ -157,6 +176,7 @@ class MonitorOut(CheckSpec):
     uptime_24h: float | None = Field(default=None, description="uptime % of the last 24 hours (to the hour), as "
                                      "/uptime counts it; null when no check covered them")
     uptime_30d: float | None = Field(default=None, description="uptime % of the last 30 days (to the day)")
+    badges: BadgeUrls = Field(description="SVG badges to embed (a README, a wiki): status, uptime, response time")
 
 
 class MonitorPage(BaseModel):

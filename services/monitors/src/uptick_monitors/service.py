@@ -31,6 +31,7 @@ from uptick_monitors.schemas import (
     RegionStatus,
     TickOut,
     TickPhases,
+    badge_urls,
     check_timeout,
 )
 
@@ -109,7 +110,7 @@ _AS_THEY_ARE = (
 )
 _NAMES = tuple(column.key for column in _AS_THEY_ARE)
 _ANSWER_COLUMNS = (
-    *_AS_THEY_ARE, Monitor.url, Monitor.heartbeat_token, Monitor.spec.cast(Text).label("spec"),
+    *_AS_THEY_ARE, Monitor.url, Monitor.heartbeat_token, Monitor.badge_token, Monitor.spec.cast(Text).label("spec"),
     MonitorStatus.monitor_id, MonitorStatus.status, MonitorStatus.last_error, MonitorStatus.recent_latencies_ms,
     MonitorStatus.regions.cast(Text).label("region_results"),
 )
@@ -120,7 +121,7 @@ def _answer(row: Row[Any], now: datetime) -> MonitorOut:
     """One monitor (a row of `_ANSWER_COLUMNS`) as MonitorOut holds it."""
     columns = tuple(row)
     shown = dict(zip(_NAMES, columns, strict=False))
-    url, token, spec, state_id, status, error, recent, results = columns[len(_NAMES):]
+    url, token, badge_token, spec, state_id, status, error, recent, results = columns[len(_NAMES):]
     has_state, paused = state_id is not None, shown["paused"]
     heartbeat = heartbeat_path(token) if token else None
     return _constructed(
@@ -130,7 +131,7 @@ def _answer(row: Row[Any], now: datetime) -> MonitorOut:
         recent_latencies_ms=list(recent or ()) if has_state else [],
         region_status=_region_status(results, shown["regions"], shown["interval_seconds"], now)
         if has_state and results else {},
-        heartbeat_url=heartbeat,
+        heartbeat_url=heartbeat, badges=badge_urls(badge_token),
         uptime_24h=None, uptime_30d=None,  # _add_uptimes fills them in
     )
 

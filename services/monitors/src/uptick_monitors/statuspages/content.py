@@ -152,8 +152,9 @@ _INCIDENTS = text(
     " ORDER BY i.started_at DESC, i.id DESC LIMIT :most").bindparams(_IDS)
 
 
-def _state(status: str | None, paused: bool, results: str | None, interval: int, regions: list[str],
+def public_state(status: str | None, paused: bool, results: str | None, interval: int, regions: list[str],
            now: datetime) -> str:
+    """A key of STATES: the stored status, `degraded` when some fresh region fails (fewer than the quorum)."""
     if paused:
         return "paused"
     if status is None:
@@ -204,7 +205,7 @@ async def read(session: AsyncSession, page_id: int, now: datetime) -> PageConten
         mine = days.get(monitor_id, {})
         shown = ShownMonitor(
             name=name, url=url if show_url and url != HEARTBEAT_TARGET else None,
-            state=_state(status, paused, results, interval, list(regions), now), since=since,
+            state=public_state(status, paused, results, interval, list(regions), now), since=since,
             days=[mine.get(d) or Day(d) for d in (first + timedelta(days=n) for n in range(DAYS))])
         if not content.groups or content.groups[-1].name != group:
             content.groups.append(Group(group, []))
