@@ -299,3 +299,30 @@ async def test_the_atom_feed_has_the_incidents(api, make_user, engine) -> None:
     feed_again = ET.fromstring(again.content)  # noqa: S314 - our own answer
     assert [e.findtext(f"{ATOM}id") for e in feed_again.findall(f"{ATOM}entry")] == \
         [e.findtext(f"{ATOM}id") for e in entries]
+
+
+async def test_maintenance_on_now_and_soon_is_shown(api, make_user, engine) -> None:
+    world = await _world(api, make_user, engine)
+    now = datetime.now(UTC)
+    for body in ({"name": "Database upgrade", "monitor_ids": [world["ids"]["API"]], "kind": "once",
+                  "starts_at": (now + timedelta(hours=2)).isoformat(),
+                  "ends_at": (now + timedelta(hours=3)).isoformat()},
+                 {"name": "Network work", "all_monitors": True, "kind": "once",
+                  "starts_at": (now - timedelta(minutes=10)).isoformat(),
+                  "ends_at": (now + timedelta(minutes=50)).isoformat()},
+                 {"name": "Far away", "all_monitors": True, "kind": "once",
+                  "starts_at": (now + timedelta(days=20)).isoformat(),
+                  "ends_at": (now + timedelta(days=20, hours=1)).isoformat()}):
+        made = await api.post("/api/maintenance", headers=world["alice"], json=body)
+        assert made.status_code == 201, made.text
+    await _status(engine, world["ids"]["Website"], "maintenance")  # as ingest sets it inside the window
+    doc = parse((await api.get("/status/acme")).text)
+    section = [s for s in doc.find("main").find_all("section") if s.find("h2").text == "Maintenance"][0]
+    assert [(li.find("h3").text, li.find("p").text.split(":")[0]) for li in section.find_all("li")] == [
+        ("Network work", "Now"), ("Database upgrade", "Scheduled")]
+    assert "Affects Website, API, Old thing." in section.find_all("li")[0].text
+    assert "Affects API." in section.find_all("li")[1].text
+    assert "Maintenance" in _monitors(doc)["Website"].find("p", "state").text
+    shown = (await api.get("/status/acme.json")).json()["maintenance"]
+    assert [(w["title"], w["monitors"]) for w in shown] == [("Network work", ["Website", "API", "Old thing"]),
+                                                            ("Database upgrade", ["API"])]

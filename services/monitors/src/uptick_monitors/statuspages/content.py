@@ -12,16 +12,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import BigInteger
 
 from uptick_common.checks.targets import HEARTBEAT_TARGET
+from uptick_common.db.models import MaintenanceWindow
 from uptick_common.status import RegionResults
+from uptick_monitors.maintenance.service import schedule
 
 DAYS = 90
 RECENT_INCIDENT_DAYS, RECENT_INCIDENTS = 30, 20
+UPCOMING_DAYS = 7  # maintenance shown this long before it starts
 PARTIAL_BELOW = 100.0  # a day under this uptime is partial, under DOWN_BELOW down
 DOWN_BELOW = 99.0
 
@@ -137,7 +140,7 @@ class PageContent:
 
 
 _IDS = bindparam("ids", type_=ARRAY(BigInteger))
-_PAGE = text("SELECT id, slug, title, description, updated_at FROM status_pages WHERE id = :p")
+_PAGE = text("SELECT id, slug, title, description, updated_at, org_id FROM status_pages WHERE id = :p")
 _MONITORS = text(
     "SELECT m.id, m.name, m.url, m.paused, m.interval_seconds, m.regions, s.status, s.status_changed_at,"
     " s.regions::text, pm.group_name, pm.show_url"
@@ -183,11 +186,24 @@ def incident_key(page_id: int, incident_id: int, started_at: datetime) -> str:
                           f"{started_at.timestamp()}"))
 
 
-async def maintenance_windows(session: AsyncSession, ids: list[int], now: datetime) -> list[Maintenance]:  # noqa: ARG001
-    """Active and upcoming maintenance of the page's monitors. SEAM: maintenance windows are not on main yet
-    (the `maintenance` work adds their table); until then, none. Fill in here: windows whose end is after
-    `now`, of any of `ids`, soonest first, with their title and the names of the page's monitors they cover."""
-    return []
+async def maintenance_windows(session: AsyncSession, org_id: int, names: dict[int, str],
+                              now: datetime) -> list[Maintenance]:
+    """The maintenance on now, or starting within UPCOMING_DAYS, of any of the page's monitors (`names`: id →
+    name), soonest first: the window's name, its occurrence, and the page's monitors it covers."""
+    windows = (await session.scalars(select(MaintenanceWindow).where(
+        MaintenanceWindow.org_id == org_id,
+        MaintenanceWindow.all_monitors | MaintenanceWindow.monitor_ids.op("&&")(
+            bindparam("page_ids", list(names), type_=ARRAY(BigInteger)))))).all()
+    shown = []
+    for window in windows:
+        when = schedule(window)
+        occurrence = when.at(now) or when.next_after(now)
+        if occurrence is None or occurrence.starts_at > now + timedelta(days=UPCOMING_DAYS):
+            continue
+        covered = list(names.values()) if window.all_monitors else [
+            name for monitor_id, name in names.items() if monitor_id in window.monitor_ids]
+        shown.append(Maintenance(window.name, occurrence.starts_at, occurrence.ends_at, covered))
+    return sorted(shown, key=lambda w: (w.starts_at, w.title))
 
 
 async def read(session: AsyncSession, page_id: int, now: datetime) -> PageContent | None:
@@ -196,6 +212,7 @@ async def read(session: AsyncSession, page_id: int, now: datetime) -> PageConten
         return None
     content = PageContent(page_id=page[0], slug=page[1], title=page[2], description=page[3], updated_at=page[4],
                           as_of=now)
+    org_id = page[5]
     rows = (await session.execute(_MONITORS, {"p": page_id})).all()
     ids = [row[0] for row in rows]
     names = {row[0]: row[1] for row in rows}
@@ -212,7 +229,7 @@ async def read(session: AsyncSession, page_id: int, now: datetime) -> PageConten
         content.groups[-1].monitors.append(shown)
     if ids:
         await _incidents(session, content, ids, names, now)
-        content.maintenance = await maintenance_windows(session, ids, now)
+        content.maintenance = await maintenance_windows(session, org_id, names, now)
     return content
 
 

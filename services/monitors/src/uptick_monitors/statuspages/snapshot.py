@@ -2,7 +2,8 @@
 
 Each replica keeps the snapshots its visitors asked for in memory, and asks Postgres at most once a second per
 page whether the page is still current: one indexed query of its *fingerprint* (the page's configuration time,
-each of its monitors' state, pause and change time, each region's up/down, its incidents' latest changes). A
+each of its monitors' state, pause and change time, each region's up/down, its incidents' latest changes, its
+organization's maintenance windows). A
 different fingerprint means a state change: the replica takes the snapshot another replica may have stored
 already (`status_page_snapshots`, shared by every replica, kept across restarts) or builds and stores it.
 A snapshot is also rebuilt when it is older than REBUILD_SECONDS, so that its "as of" time and today's bar move
@@ -48,7 +49,8 @@ SELECT p.id, md5(concat_ws('|', p.updated_at::text,
    LEFT JOIN monitor_status s ON s.monitor_id = m.id WHERE pm.page_id = p.id),
   (SELECT concat_ws(',', count(*), max(i.id), max(i.resolved_at), max(i.acknowledged_at), max(i.opened_at))
    FROM status_page_monitors pm JOIN incidents i ON i.monitor_id = pm.monitor_id
-   WHERE pm.page_id = p.id AND (i.resolved_at IS NULL OR i.resolved_at > now() - interval '30 days'))))
+   WHERE pm.page_id = p.id AND (i.resolved_at IS NULL OR i.resolved_at > now() - interval '30 days')),
+  (SELECT concat_ws(',', count(*), max(w.updated_at)) FROM maintenance_windows w WHERE w.org_id = p.org_id)))
 FROM status_pages p WHERE p.slug = :slug
 """)
 
