@@ -21,6 +21,7 @@ from uptick_common.db.engine import create_engine
 from uptick_common.metrics import ALERT_LATENCY, NOTIFICATION_DURATION, NOTIFICATIONS, OUTBOX_AGE
 from uptick_common.worker import Worker
 from uptick_notifier import outbox, regions, reminders
+from uptick_notifier.notices import MaintenanceNotices
 from uptick_notifier.outbound import Outbound
 from uptick_notifier.settings import NotifierSettings
 
@@ -62,6 +63,7 @@ class Notifier(Worker[NotifierSettings]):
         super().__init__(settings, engine=engine)
         self.out = out or Outbound(settings.notifier_allowed_networks, settings.attempt_timeout_seconds)
         self._next_reminders = self._next_regions = 0.0
+        self.notices = MaintenanceNotices()
 
     @classmethod
     async def create(cls, settings: NotifierSettings) -> Notifier:
@@ -73,6 +75,7 @@ class Notifier(Worker[NotifierSettings]):
         if time.monotonic() >= self._next_reminders:
             self._next_reminders = time.monotonic() + self.settings.reminder_check_seconds
             await reminders.tell_due(self.engine)
+            await self.notices.tell_due(self.engine)
             OUTBOX_AGE.set(await outbox.age(self.engine))
         if time.monotonic() >= self._next_regions:
             self._next_regions = time.monotonic() + self.settings.region_check_seconds

@@ -9,7 +9,8 @@ from uptick_common.channels.base import Answer, ChannelConfig, HttpRequest, Http
 from uptick_common.channels.notification import Notification
 
 COLOURS = {"down": 0xD93F0B, "resolved": 0x2DA44E, "flapping": 0xE3B341, "reminder": 0xD93F0B, "escalation": 0xB60205,
-           "test": 0x5865F2, "region_silent": 0xE3B341, "region_resumed": 0x2DA44E}
+           "test": 0x5865F2, "region_silent": 0xE3B341, "region_resumed": 0x2DA44E,
+           "maintenance_started": 0x8250DF, "maintenance_ended": 0x8250DF}
 
 
 class Config(ChannelConfig):

@@ -15,8 +15,10 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-Event = Literal["down", "resolved", "flapping", "reminder", "escalation", "test", "region_silent", "region_resumed"]
+Event = Literal["down", "resolved", "flapping", "reminder", "escalation", "test", "region_silent", "region_resumed",
+                "maintenance_started", "maintenance_ended"]
 REGION_EVENTS = ("region_silent", "region_resumed")  # of a region's checks, not of an incident
+MAINTENANCE_EVENTS = ("maintenance_started", "maintenance_ended")  # of a maintenance window's occurrence
 GROUP_LINES = 20  # members a group's text lists one by one; the rest are counted (chat messages are short)
 
 
@@ -37,6 +39,14 @@ class Notification(BaseModel):
     members: list[Notification] = []  # a grouped notification's: one per incident, same event
     region: str | None = None  # a region notice's region; started_at: its last result, resolved_at: results again
     silence_id: int | None = None
+    # A maintenance notice's window, the occurrence that starts or ends, and the monitors it covers (the first
+    # few by name, and how many in all).
+    window_id: int | None = None
+    window_name: str | None = None
+    window_starts_at: datetime | None = None
+    window_ends_at: datetime | None = None
+    monitor_names: list[str] = []
+    monitor_count: int = 0
 
     @property
     def count(self) -> int:
@@ -56,6 +66,8 @@ class Notification(BaseModel):
             "test": "Uptick test notification",
             "region_silent": f"CHECKS STOPPED: region {self.region}",
             "region_resumed": f"CHECKS RESUMED: region {self.region}",
+            "maintenance_started": f"MAINTENANCE STARTED: {self.window_name}",
+            "maintenance_ended": f"MAINTENANCE ENDED: {self.window_name}",
         }[self.event]
 
     def _group_title(self) -> str:
@@ -100,6 +112,8 @@ class Notification(BaseModel):
             return ["This is a test notification from Uptick: this channel works."]
         if self.event in REGION_EVENTS:
             return self._region_lines()
+        if self.event in MAINTENANCE_EVENTS:
+            return self._maintenance_lines()
         lines = [f"{self.monitor_name} ({self.monitor_url})" if self.monitor_url else self.monitor_name]
         if self.started_at is not None:
             lines.append(f"Down since {_when(self.started_at)}")
@@ -126,6 +140,18 @@ class Notification(BaseModel):
         lines = [f"Check results from region {self.region} come again."]
         if self.started_at is not None and self.resolved_at is not None:
             lines.append(f"Silent from {since} for {duration(self.resolved_at - self.started_at)}.")
+        return lines
+
+    def _maintenance_lines(self) -> list[str]:
+        start, end = (_when(t) if t else "?" for t in (self.window_starts_at, self.window_ends_at))
+        shown = ", ".join(self.monitor_names)
+        more = self.monitor_count - len(self.monitor_names)
+        lines = [f"Maintenance window {self.window_name}: {start} to {end}.",
+                 f"Monitors: {shown}" + (f" and {more} more" if more > 0 else "") if shown else "Monitors: none"]
+        if self.event == "maintenance_started":
+            lines.append("They are still checked, but open no incident and alert nothing until it ends.")
+        else:
+            lines.append("Their checks count again: one still failing is alerted as usual.")
         return lines
 
     @property

@@ -11,10 +11,11 @@ from uptick_common.channels.base import Answer, ChannelConfig, HttpRequest, Http
 from uptick_common.channels.notification import Notification
 
 PRIORITIES = {"down": 5, "reminder": 5, "escalation": 5, "flapping": 4, "resolved": 3, "test": 3, "region_silent": 4,
-              "region_resumed": 3}
+              "region_resumed": 3, "maintenance_started": 2, "maintenance_ended": 2}
 TAGS = {"down": "rotating_light", "reminder": "rotating_light", "escalation": "rotating_light", "flapping": "warning",
         "resolved": "white_check_mark", "test": "wave", "region_silent": "warning",
-        "region_resumed": "white_check_mark"}
+        "region_resumed": "white_check_mark", "maintenance_started": "construction",
+        "maintenance_ended": "construction"}
 
 
 class Config(ChannelConfig):

@@ -29,7 +29,7 @@ from pydantic import Field, JsonValue, field_validator
 
 from uptick_common.channels import template
 from uptick_common.channels.base import Answer, ChannelConfig, HttpRequest, HttpUrl, Outbound
-from uptick_common.channels.notification import REGION_EVENTS, Notification
+from uptick_common.channels.notification import MAINTENANCE_EVENTS, REGION_EVENTS, Notification
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the prefix of every secret, not one
 
@@ -101,7 +101,7 @@ def payload(note: Notification) -> dict[str, Any]:
             "data": {"event": note.event, "title": note.title, "text": note.text, "monitor": _monitor(note),
                      "incident": _incident(note), "count": len(members), "group": bool(note.members),
                      "incidents": [{"monitor": _monitor(m), "incident": _incident(m)} for m in members],
-                     **_region(note)}}
+                     **_region(note), **_maintenance(note)}}
 
 
 def _type(note: Notification) -> str:
@@ -109,6 +109,8 @@ def _type(note: Notification) -> str:
         return "test"
     if note.event in REGION_EVENTS:
         return "region." + note.event.removeprefix("region_")
+    if note.event in MAINTENANCE_EVENTS:
+        return "maintenance." + note.event.removeprefix("maintenance_")
     return f"incident.{note.event}"
 
 
@@ -117,6 +119,14 @@ def _region(note: Notification) -> dict[str, Any]:
         return {}
     return {"region": {"name": note.region, "last_result_at": _iso(note.started_at),
                        "resumed_at": _iso(note.resolved_at)}}
+
+
+def _maintenance(note: Notification) -> dict[str, Any]:
+    if note.event not in MAINTENANCE_EVENTS:
+        return {}
+    return {"maintenance": {"id": note.window_id, "name": note.window_name, "starts_at": _iso(note.window_starts_at),
+                            "ends_at": _iso(note.window_ends_at), "monitors": note.monitor_names,
+                            "monitor_count": note.monitor_count}}
 
 
 def render(config: Config, note: Notification) -> HttpRequest:
