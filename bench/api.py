@@ -1,6 +1,7 @@
 """API latency: the monitor list (with its 24 h and 30 d uptime from the rollups) and one monitor's ticks, for
 users with 10, 1,000 and 10,000 monitors, with at least a million ticks in the table; one monitor's uptime
-over a year, its 90 daily bars, and the SLA report of 30 days.
+over a year, its 90 daily bars, and the SLA report of 30 days; then a status page's requests per second
+(bench/statuspage.py).
 
 Users sign up through the auth API; their monitors (each with its dashboard summary) and the ticks go
 straight into Postgres. Requests go one at a time (latency, not throughput) to the monitors service
@@ -19,6 +20,7 @@ from urllib.parse import quote
 import httpx
 import psycopg
 
+from bench import statuspage
 from bench.profile import record
 
 USERS = (10, 1_000, 10_000)
@@ -35,7 +37,7 @@ def planned_seconds(quick: bool, request_s: float = 0.012) -> float:
     """A guess for the plan printed up front: sign-ups and a million ticks, the cases, the profile."""
     requests, runs = settings(quick)
     cases = 11 if quick else 12
-    return 8 + cases * (10 + runs * requests) * request_s + (3 if quick else 15)
+    return 8 + cases * (10 + runs * requests) * request_s + (3 if quick else 15) + statuspage.planned_seconds(quick)
 
 
 def _percentiles(samples: list[float]) -> dict[str, float]:
@@ -183,8 +185,13 @@ async def run(ctx: Any, stack: Any, database_url: str, region: str) -> dict[str,
             await client.get(path, headers=headers)
         profile = await profiling
         ctx.add_time("api: profile", time.monotonic() - profile_began)
+    with ctx.timed("api: status page"):
+        try:
+            status_page = await statuspage.run(ctx, api_url, users[1_000][1], first[1_000], database_url, region)
+        except Exception as exc:  # noqa: BLE001 - recorded; the API's figures stand
+            status_page = {"error": f"{type(exc).__name__}: {exc}"}
     return {"requests_per_case_per_run": requests, "runs": runs, "ticks_in_table": ticks_in_table,
             "ticks_of_the_big_monitor": big_ticks, "populate_s": populated_s, "cases": measured,
             "how": "sequential requests straight to the monitors service (no router), bearer token, median of runs",
-            "profile_monitor_list": profile,
+            "profile_monitor_list": profile, "status_page": status_page,
             "seconds": round(time.monotonic() - started, 1)}

@@ -210,6 +210,15 @@ def _api_rows(a: dict[str, Any], add: Any, rows: list[tuple[str, str]]) -> None:
         add("  error", a["error"])
     for name, figures in (a.get("cases") or {}).items():
         rows.append((f"  {name}", f"{figures['p50_ms']:.1f} / {figures['p99_ms']:.1f}"))
+    page = a.get("status_page") or {}
+    if page:
+        rows.append((f"STATUS PAGE from its snapshot ({page.get('monitors')} monitors, 90 days each)", "requests/s"))
+        if "error" in page:
+            add("  error", page["error"])
+        for name, figures in (page.get("cases") or {}).items():
+            add(f"  {name}", figures["per_s"], 0)
+        add("  page / healthz of the same process", page.get("page_vs_healthz"), 3)
+        add("  first build (ms)", page.get("first_build_ms"))
 
 
 def _history_rows(h: dict[str, Any], add: Any, rows: list[tuple[str, str]]) -> None:
