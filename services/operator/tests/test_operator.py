@@ -15,11 +15,12 @@ ROOT = Path(__file__).resolve().parents[3]
 T = TypeVar("T")
 
 
-def example() -> dict[str, Any]:
-    """k8s/examples/monitor.yaml's Monitor, as a user applies it (with the UID the API server gives it)."""
-    _, monitor = yaml.safe_load_all((ROOT / "k8s" / "examples" / "monitor.yaml").read_text())
+def example_documents() -> tuple[dict[str, Any], dict[str, Any]]:
+    """k8s/examples/monitor.yaml's Secret and Monitor, as a user applies them (the Monitor with the UID the API
+    server gives it)."""
+    secret, monitor = yaml.safe_load_all((ROOT / "k8s" / "examples" / "monitor.yaml").read_text())
     monitor["metadata"]["uid"] = str(uuid.uuid4())
-    return monitor
+    return secret, monitor
 
 
 async def eventually(check: Callable[[], Awaitable[T | None]], seconds: float = 15) -> T:
@@ -39,8 +40,8 @@ async def monitors_in_uptick(api, org) -> list[dict[str, Any]]:
 
 
 async def test_the_example_is_created_shown_and_removed(api, org, cluster, operators):
-    monitor = example()
-    await cluster.secret("default", "shop-health-token", {"token": "Bearer s3cret"})
+    secret, monitor = example_documents()  # `kubectl apply -f k8s/examples/monitor.yaml`: both of its objects
+    await cluster.secret(secret["metadata"]["namespace"], secret["metadata"]["name"], secret["stringData"])
     await operators.start()
     await cluster.apply(monitor)
 
@@ -54,12 +55,19 @@ async def test_the_example_is_created_shown_and_removed(api, org, cluster, opera
     assert created["managed_by"] == f"kubernetes:default/shop:{monitor['metadata']['uid']}"
     assert created["url"] == "https://shop.example.com/healthz" and created["name"] == "Shop health"
     assert created["interval_seconds"] == 60 and created["quorum"] == 2
-    assert created["headers"] == {"Authorization": "Bearer s3cret"}  # read from the Secret
+    assert created["headers"] == {"Authorization": "Bearer replace-me"}  # read from the example's Secret
     assert [a["type"] for a in created["assertions"]] == ["json_path", "response_time"]
     assert resource["status"]["state"] == "pending"
     synced_condition = next(c for c in resource["status"]["conditions"] if c["type"] == "Synced")
     assert synced_condition["status"] == "True"
     assert FINALIZER in resource["metadata"]["finalizers"]
+
+    async def ready_written() -> dict[str, Any] | None:  # by the status timer, from the API's live summary
+        found = await cluster.get("default", "shop") or {}
+        return {c["type"]: c for c in found.get("status", {}).get("conditions", [])}.get("Ready")
+
+    ready = await eventually(ready_written)
+    assert (ready["status"], ready["reason"]) == ("False", "Pending")  # not checked yet
 
     # Managed in Kubernetes: changed by hand in Uptick, it is a 409 that says where.
     refused = await api.patch(f"/api/monitors/{created['id']}", headers=org.owner, json={"paused": True})
