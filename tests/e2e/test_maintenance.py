@@ -72,6 +72,7 @@ async def test_a_window_silences_a_failing_target_and_tells_its_start_and_end_on
             failed = await _down_ticks(client, auth, monitor["id"])
             assert uptime["maintenance_seconds"] >= 10 * (down_ticks + 2)  # each check inside counts its interval
             assert 0 < uptime["down_checks"] <= failed - (down_ticks + 2)
+            assert "down" in await _maintenance_ticks(client, auth, monitor["id"])  # stored, and marked
     finally:
         await hook.stop()
 
@@ -87,6 +88,11 @@ async def _types(hook: HttpSink, expected: list[str]) -> bool:
 async def _down_ticks(client: httpx.AsyncClient, auth: dict[str, str], monitor_id: int) -> int:
     ticks = (await client.get(f"/api/monitors/{monitor_id}/ticks?limit=200", headers=auth)).json()["items"]
     return sum(t["status"] == "down" for t in ticks)
+
+
+async def _maintenance_ticks(client: httpx.AsyncClient, auth: dict[str, str], monitor_id: int) -> set[str]:
+    ticks = (await client.get(f"/api/monitors/{monitor_id}/ticks?limit=200", headers=auth)).json()["items"]
+    return {t["status"] for t in ticks if t["maintenance"]}
 
 
 async def _more_down_ticks(client: httpx.AsyncClient, auth: dict[str, str], monitor_id: int, count: int) -> bool:

@@ -144,3 +144,21 @@ async def test_a_late_result_from_inside_a_window_changes_nothing_after_it(engin
     late = await rows(engine, "SELECT maintenance FROM ticks WHERE monitor_id = :m AND scheduled_at = :at",
                       m=monitor, at=at(120))
     assert [t["maintenance"] for t in late] == [True, True]
+
+
+async def test_a_change_of_a_window_is_seen_at_the_next_look_and_others_are_kept(engine) -> None:
+    user = await add_user(engine, "a@example.com")
+    monitor = await add_monitor(engine, user, "http://127.0.0.1:1/", interval=INTERVAL)
+    other = await add_monitor(engine, user, "http://127.0.0.1:2/", interval=INTERVAL)
+    calendar = Calendar(refresh_seconds=0)
+    kept = await window(engine, user, monitors=[other], start_s=0, end_s=600)
+    changed = await window(engine, user, monitors=[monitor], start_s=0, end_s=10)
+    await checks(engine, calendar, monitor, 60, "down")
+    assert await status_of(engine, monitor) == "down"
+    before = calendar._windows[kept][1]
+    async with engine.begin() as conn:  # the window is made longer
+        await conn.execute(text("UPDATE maintenance_windows SET ends_at = :e, updated_at = now() WHERE id = :w"),
+                           {"e": at(600), "w": changed})
+    await checks(engine, calendar, monitor, 90, "down")
+    assert await status_of(engine, monitor) == "maintenance"
+    assert calendar._windows[kept][1] is before

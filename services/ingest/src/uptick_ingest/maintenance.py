@@ -2,10 +2,11 @@
 look-up, not a query.
 
 Every `refresh_seconds` one cheap query (how many windows, the latest change) tells whether the windows
-changed; only then are they read again. Each window's occurrences are computed (uptick_common.maintenance)
-for two days around the time asked about and kept as epoch milliseconds, so a result is judged by a bisect;
-a result from further back (a backlog after an outage) recomputes them around its own time. Windows for all
-of an organization's monitors need the monitor's organization: learned once per monitor (it never changes).
+changed; only then are they read again, and an unchanged window keeps the occurrences computed for it. Each
+window's occurrences are computed (uptick_common.maintenance) for a day either side of the time asked about
+and kept as epoch milliseconds, so a result is judged by a bisect; a result from further back (a backlog
+after an outage) recomputes them around its own time. Windows for all of an organization's monitors need
+the monitor's organization: learned once per monitor (it never changes).
 
 A result is in maintenance when its scheduled time falls inside an occurrence of a window of its monitor:
 its check was made during the work, whenever it arrives.
@@ -30,7 +31,8 @@ from uptick_common.maintenance import Schedule
 SPAN = timedelta(days=1)  # occurrences are kept for this long either side of the moment asked about
 _VERSION = text("SELECT count(*), max(updated_at) FROM maintenance_windows")
 _WINDOWS = text("""
-    SELECT id, org_id, monitor_ids, all_monitors, kind, starts_at, ends_at, cron, duration_seconds, timezone
+    SELECT id, updated_at, org_id, monitor_ids, all_monitors, kind, starts_at, ends_at, cron, duration_seconds,
+           timezone
     FROM maintenance_windows WHERE kind <> 'once' OR ends_at > now() - interval '2 days'
 """)
 _ORGS = text("SELECT id, org_id FROM monitors WHERE id = ANY(:ids)").bindparams(
@@ -71,6 +73,7 @@ class Calendar:
         self._by_monitor: dict[int, list[_Window]] = {}
         self._by_org: dict[int, list[_Window]] = {}  # windows of all an organization's monitors
         self._orgs: dict[int, int] = {}  # monitor → organization, as learned
+        self._windows: dict[int, tuple[datetime, _Window]] = {}  # id → (updated_at, window): unchanged ones are kept
 
     async def refresh(self, conn: AsyncConnection, monitor_ids: Iterable[int]) -> None:
         """Read the windows again if they changed (looked at every `refresh_seconds`), and learn the
@@ -90,14 +93,20 @@ class Calendar:
     async def _load(self, conn: AsyncConnection) -> None:
         by_monitor: dict[int, list[_Window]] = {}
         by_org: dict[int, list[_Window]] = {}
+        windows: dict[int, tuple[datetime, _Window]] = {}
         for row in (await conn.execute(_WINDOWS)).all():
-            duration = None if row.duration_seconds is None else timedelta(seconds=row.duration_seconds)
-            window = _Window(Schedule(row.kind, row.starts_at, row.ends_at, row.cron, duration, row.timezone))
+            known = self._windows.get(row.id)
+            if known is not None and known[0] == row.updated_at:  # its occurrences computed already stay
+                window = known[1]
+            else:
+                duration = None if row.duration_seconds is None else timedelta(seconds=row.duration_seconds)
+                window = _Window(Schedule(row.kind, row.starts_at, row.ends_at, row.cron, duration, row.timezone))
+            windows[row.id] = (row.updated_at, window)
             if row.all_monitors:
                 by_org.setdefault(row.org_id, []).append(window)
             for monitor_id in row.monitor_ids:
                 by_monitor.setdefault(monitor_id, []).append(window)
-        self._by_monitor, self._by_org = by_monitor, by_org
+        self._by_monitor, self._by_org, self._windows = by_monitor, by_org, windows
 
     def in_maintenance(self, monitor_id: int, at_ms: int) -> bool:
         """Whether a check of `monitor_id` scheduled at `at_ms` falls inside one of its windows."""

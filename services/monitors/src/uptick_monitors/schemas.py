@@ -207,6 +207,8 @@ class TickOut(BaseModel):
     phases: TickPhases
     assertions: list[AssertionResult] | None = Field(description="each assertion and whether it held; "
                                                      "null when none were evaluated")
+    maintenance: bool = Field(default=False, description="scheduled inside a maintenance window: it counts as "
+                              "maintenance time, neither up nor down")
 
 
 class TickPage(BaseModel):

@@ -393,7 +393,7 @@ async def ticks(
                 error=t.error, scheduled_at=t.scheduled_at, checked_at=t.checked_at,
                 phases=TickPhases(dns_ms=t.dns_ms, connect_ms=t.connect_ms, tls_ms=t.tls_ms, ttfb_ms=t.ttfb_ms,
                                   total_ms=t.latency_ms),
-                assertions=t.assertions)
+                assertions=t.assertions, maintenance=t.maintenance)
         for t in rows[:limit]
     ]
     last = rows[limit - 1] if len(rows) > limit else None
