@@ -86,12 +86,13 @@ def _bars(monitor: ShownMonitor) -> str:
     unknown = sum(d.level == "none" for d in days)
     if unknown:
         summary += f"; no data for {unknown} day{'s' if unknown != 1 else ''}"
+    uptime = "no data yet" if monitor.uptime_percent is None else f"{_percent(monitor.uptime_percent)} uptime"
     bars = "".join(
         f'<span class="bar {d.level}" title="{d.day:%Y-%m-%d}: {_percent(d.uptime_percent)}, {LEVEL_TEXT[d.level]}">'
         "</span>" for d in days)
     return (f'<div class="bars" role="img" aria-label="{escape(summary)}.">{bars}</div>'
             f'<div class="scale" aria-hidden="true"><span class="far">{DAYS} days ago</span>'
-            f'<span class="near">30 days ago</span><span>{_percent(monitor.uptime_percent)} uptime</span>'
+            f'<span class="near">30 days ago</span><span>{uptime}</span>'
             "<span>Today</span></div>")
 
 
