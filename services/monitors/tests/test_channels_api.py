@@ -31,7 +31,9 @@ async def test_channels_are_validated_and_their_secrets_not_shown(api, make_user
     me = await make_user("a@example.com")
     bad = await api.post("/api/channels", headers=me, json={"type": "pagerduty", "name": "pd",
                                                              "config": {"routing_key": "too-short-a-secret"}})
-    assert bad.status_code == 422 and "routing_key" in bad.text and "too-short-a-secret" not in bad.text
+    assert bad.status_code == 422 and "too-short-a-secret" not in bad.text
+    [error] = bad.json()["detail"]  # named by its field, so that a form shows it beside that field
+    assert error["loc"] == ["body", "config", "routing_key"] and "at least 32 characters" in error["msg"]
     assert (await api.post("/api/channels", headers=me, json={"type": "sms", "name": "x", "config": {}})).status_code \
         == 422
     made = await api.post("/api/channels", headers=me, json={
@@ -165,7 +167,9 @@ async def test_a_webhook_body_template_is_checked_when_saved_and_fills_the_body(
     bad = await api.post("/api/channels", headers=me, json={"type": "webhook", "name": "hook", "config": {
         "url": http_sink.url(), "body_template": {"text": "{data.title} on {data.secret_sauce}"}}})
     assert bad.status_code == 422
-    assert "config.body_template" in bad.text and "placeholder 2 is not a value of the default body" in bad.text
+    [error] = bad.json()["detail"]
+    assert error["loc"] == ["body", "config", "body_template"]
+    assert "placeholder 2 is not a value of the default body" in error["msg"]
     assert "secret_sauce" not in bad.text  # what was sent is not echoed
     template = {"text": "Uptick says: {data.title} ({{{type}}})", "kind": "{type}", "how_many": "{data.count}",
                 "monitor": "{data.monitor}", "keep": [1, True, None]}

@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 
 from uptick_common.access import Editor, Viewer
 from uptick_common.api import DbSession
+from uptick_common.problems import InvalidInput
 from uptick_monitors.channels import service
 from uptick_monitors.channels.schemas import (
     ChannelCreate,
@@ -47,7 +48,7 @@ async def create_channel(session: DbSession, actor: Editor, body: ChannelCreate)
     try:
         return await service.create(session=session, actor=actor, data=body)
     except service.Invalid as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+        raise InvalidInput(str(exc), exc.loc) from exc
 
 
 @router.get("/{channel_id}", response_model=ChannelOut)
@@ -65,7 +66,7 @@ async def update_channel(session: DbSession, actor: Editor, channel_id: int, bod
     except service.NotFound as exc:
         raise _not_found(exc) from exc
     except service.Invalid as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+        raise InvalidInput(str(exc), exc.loc) from exc
 
 
 @router.delete("/{channel_id}", status_code=status.HTTP_204_NO_CONTENT)

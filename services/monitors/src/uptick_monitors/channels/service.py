@@ -36,7 +36,11 @@ class NotFound(Exception):
 
 
 class Invalid(Exception):
-    pass
+    """A config the channel's type refuses; `loc` names the field (["body", "config", "url"])."""
+
+    def __init__(self, msg: str, loc: tuple[str | int, ...] = ("body",)) -> None:
+        super().__init__(msg)
+        self.loc = loc
 
 
 def _validated(type_: str, config: dict[str, Any]) -> dict[str, Any]:
@@ -44,8 +48,7 @@ def _validated(type_: str, config: dict[str, Any]) -> dict[str, Any]:
         return channels.parse(type_, config).model_dump(mode="json")
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "config"
-        raise Invalid(f"config.{where}: {first['msg']}") from exc
+        raise Invalid(first["msg"], ("body", "config", *first["loc"])) from exc
 
 
 async def _health(session: AsyncSession, channel_ids: list[int]) -> dict[int, ChannelHealth]:
@@ -124,7 +127,7 @@ async def update_channel(*, session: AsyncSession, actor: Actor, channel_id: int
         config = channels.merged(channel.type, config, data.config)
     if data.rotate_secret:
         if channel.type != "webhook":
-            raise Invalid("rotate_secret: only a webhook has a signing secret")
+            raise Invalid("only a webhook has a signing secret", ("body", "rotate_secret"))
         config.update(previous_secret=config.get("secret"), secret=webhook.new_secret(),
                       previous_secret_expires_at=(datetime.now(UTC) + ROTATION_OVERLAP).isoformat())
     channel.config = _validated(channel.type, config)
