@@ -287,6 +287,9 @@ async def test_the_atom_feed_has_the_incidents(api, make_user, engine) -> None:
     assert feed.findtext(f"{ATOM}title") == "Acme status: incidents"
     assert datetime.fromisoformat(feed.findtext(f"{ATOM}updated"))
     assert feed.find(f"{ATOM}author/{ATOM}name").text == "Acme status"
+    links = {link.attrib["rel"]: link.attrib["href"] for link in feed.findall(f"{ATOM}link")}
+    assert links == {"self": "http://127.0.0.1:8080/status/acme/feed.atom",
+                     "alternate": "http://127.0.0.1:8080/status/acme"}
     entries = feed.findall(f"{ATOM}entry")
     assert [e.findtext(f"{ATOM}title") for e in entries] == ["API is down",
                                                              "Resolved: API was down for 7 min"]

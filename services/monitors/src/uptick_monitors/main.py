@@ -38,7 +38,7 @@ def build_app(settings: MonitorsSettings | None = None) -> FastAPI:
         await wait_for_database(engine)
         app.state.settings = settings
         app.state.sessions = session_factory(engine)
-        app.state.snapshots = Snapshots(app.state.sessions)  # public status pages, per replica
+        app.state.snapshots = Snapshots(app.state.sessions, settings.public_url)  # status pages, per replica
         app.state.public_key = Path(settings.jwt_public_key_file).read_bytes()  # noqa: ASYNC240 - once, at start
 
         app.state.redis = await connect_redis(settings.redis_url)  # heartbeat pings become results

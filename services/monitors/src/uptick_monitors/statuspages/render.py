@@ -167,11 +167,12 @@ def _atom_time(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
 
-def atom(content: PageContent, feed_id: str) -> str:
-    """An Atom feed (RFC 4287) of the page's open and recent incidents, newest first."""
+def atom(content: PageContent, feed_id: str, origin: str) -> str:
+    """An Atom feed (RFC 4287) of the page's open and recent incidents, newest first; its links absolute on
+    `origin` (Uptick's public URL), as feed readers want them."""
     incidents = sorted([*content.open_incidents, *content.past_incidents], key=lambda i: i.updated_at, reverse=True)
     updated = max([content.updated_at, *(i.updated_at for i in incidents)])
-    base = f"/status/{content.slug}"
+    base = xml_escape(f"{origin.rstrip('/')}/status/{content.slug}", {'"': "&quot;"})
     title = xml_escape(content.title)
     entries = []
     for incident in incidents:

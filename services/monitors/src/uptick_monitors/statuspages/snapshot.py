@@ -83,16 +83,17 @@ def feed_id(page_id: int) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"uptick:status-page:{page_id}"))
 
 
-def render_all(page: content.PageContent) -> dict[str, str]:
+def render_all(page: content.PageContent, origin: str) -> dict[str, str]:
     return {"html": render.html(page), "json": json.dumps(content.as_json(page), separators=(",", ":")),
-            "atom": render.atom(page, feed_id(page.page_id))}
+            "atom": render.atom(page, feed_id(page.page_id), origin)}
 
 
 class Snapshots:
     """The snapshots of one replica (app.state.snapshots)."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], check_seconds: float = CHECK_SECONDS) -> None:
-        self.sessions, self.check_seconds = sessions, check_seconds
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], origin: str,
+                 check_seconds: float = CHECK_SECONDS) -> None:
+        self.sessions, self.origin, self.check_seconds = sessions, origin, check_seconds
         self._pages: dict[str, Snapshot] = {}
         self._misses: OrderedDict[str, float] = OrderedDict()
         self._locks: dict[str, asyncio.Lock] = {}
@@ -160,7 +161,7 @@ class Snapshots:
         page = await content.read(session, page_id, now)
         if page is None:
             return None
-        documents = render_all(page)
+        documents = render_all(page, self.origin)
         await session.execute(insert(StatusPageSnapshot).values(
             page_id=page_id, fingerprint=fingerprint, built_at=now, documents=documents,
         ).on_conflict_do_update(index_elements=["page_id"], set_={
