@@ -1,4 +1,4 @@
-"""The dashboard's incidents, alert channels, status pages and organization pages in a real
+"""The dashboard's incidents, alert channels, maintenance, status pages and organization pages in a real
 browser on the real stack (one stack for the module): each page shows real data, its main action works, axe
 finds no serious violation, and screenshots are saved at desktop and phone sizes."""
 
@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import UTC, datetime, timedelta
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -46,14 +47,15 @@ async def made(client: httpx.AsyncClient, path: str, body: dict[str, Any]) -> di
 
 
 EMPTY = [("/incidents", "No incidents yet"), ("/channels", "No alert channels yet"),
-         ("/status-pages", "No status pages yet")]
+         ("/maintenance", "No maintenance planned"), ("/status-pages", "No status pages yet")]
 
 
 async def test_a_new_user_is_told_what_to_do_on_every_page(signed_in: Page) -> None:
     for path, heading in EMPTY:
         await signed_in.get_by_role("navigation", name="Main").get_by_role("link", name=NAV[path]).click()
         await expect(signed_in.get_by_role("heading", name=heading)).to_be_visible()
-        await expect(signed_in.get_by_role("link", name=NAV[path])).to_have_attribute("aria-current", "page")
+        current = signed_in.get_by_role("navigation", name="Main").get_by_role("link", name=NAV[path])
+        await expect(current).to_have_attribute("aria-current", "page")
         name = path.strip("/")
         await check_axe(signed_in, f"{name}-empty")
         await screenshots(signed_in, f"{name}-empty")
@@ -223,3 +225,60 @@ async def test_a_status_page_is_created_with_a_group_and_read_without_javascript
         await expect(public.get_by_text(target.url)).to_be_visible()  # chosen: shown
     finally:
         await visitor.close()
+
+
+async def test_maintenance_windows_once_and_weekly_are_planned_edited_and_deleted(
+        page: Page, owner: httpx.AsyncClient, target: Target) -> None:
+    monitor = await made(owner, "/api/monitors", {"url": target.url, "name": "Database", "interval_seconds": 10,
+                                                  "timeout_seconds": 2})
+    now = datetime.now(UTC)
+    await page.goto("/maintenance")
+    await page.get_by_role("link", name="Plan maintenance").first.click()
+    await page.get_by_label("Name", exact=True).fill("DB upgrade")
+    await page.get_by_label("Time zone").select_option("UTC")
+    await page.get_by_label("Starts", exact=True).fill((now - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M"))
+    await page.get_by_label("Ends", exact=True).fill((now - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M"))
+    await page.get_by_label("Database").check()
+    await page.get_by_role("button", name="Plan maintenance").click()
+    await expect(page.locator(".field-invalid").filter(has_text="Ends")).to_be_visible()  # the API's 422, beside it
+    await check_axe(page, "maintenance-form-error")
+    await screenshots(page, "maintenance-form-error")
+    await page.get_by_label("Ends", exact=True).fill((now + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
+    await page.get_by_role("button", name="Plan maintenance").click()
+    await expect(page.get_by_role("heading", name="DB upgrade", level=1)).to_be_visible()
+    await expect(page.locator("dl.facts")).to_contain_text("On now")
+    await expect(page.locator("dl.facts")).to_contain_text("Database")
+
+    await page.goto("/maintenance/new")
+    await page.get_by_label("Name", exact=True).fill("Sunday patching")
+    await page.get_by_label("Repeats").select_option("weekly")
+    await page.get_by_label("Time zone").select_option("Europe/Berlin")
+    await page.get_by_label("Sat").check()
+    await page.get_by_label("At", exact=True).fill("02:30")
+    await page.get_by_label("Lasts (minutes)").fill("90")
+    await page.get_by_label("All monitors of the organization").check()
+    await page.get_by_role("button", name="Plan maintenance").click()
+    await expect(page.get_by_role("heading", name="Sunday patching", level=1)).to_be_visible()
+    await expect(page.locator("dl.facts")).to_contain_text("Every Sat, Sun at 02:30 (Europe/Berlin), for 1 h 30 min")
+    await page.get_by_role("button", name="Edit").click()
+    await page.get_by_label("Lasts (minutes)").fill("60")
+    await page.get_by_role("button", name="Save changes").click()
+    await expect(page.locator("dl.facts")).to_contain_text("for 1 h")
+    await page.get_by_role("link", name="All maintenance windows").click()
+    rows = page.get_by_role("row")
+    await expect(rows.filter(has_text="DB upgrade")).to_contain_text("On now")
+    await expect(rows.filter(has_text="Sunday patching")).to_contain_text("Next:")
+    await check_axe(page, "maintenance")
+    await screenshots(page, "maintenance")
+    stored = (await owner.get("/api/maintenance")).json()["items"]
+    assert {(w["name"], w["kind"]) for w in stored} == {("DB upgrade", "once"), ("Sunday patching", "weekly")}
+    weekly = next(w for w in stored if w["kind"] == "weekly")
+    assert weekly["timezone"] == "Europe/Berlin" and weekly["duration_minutes"] == 60 and weekly["all_monitors"]
+    once = next(w for w in stored if w["kind"] == "once")
+    assert once["monitor_ids"] == [monitor["id"]] and once["active"]
+
+    await rows.filter(has_text="Sunday patching").get_by_role("link").click()
+    await page.get_by_role("button", name="Delete").click()
+    await page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    await expect(page.get_by_role("row").filter(has_text="Sunday patching")).to_have_count(0)
+    assert len((await owner.get("/api/maintenance")).json()["items"]) == 1

@@ -5,6 +5,7 @@ import { InvitationPage } from "./pages/invitation.js";
 import { MonitorsPage } from "./pages/monitors.js";
 import { ChannelPage, ChannelsPage, NewChannelPage } from "./pages/channels.js";
 import { IncidentPage, IncidentsPage } from "./pages/incidents.js";
+import { MaintenancePage, MaintenanceWindowPage, NewMaintenancePage } from "./pages/maintenance.js";
 import { OrganizationPage } from "./pages/organization.js";
 import { NewStatusPagePage, StatusPageAdminPage, StatusPagesPage } from "./pages/statuspages.js";
 
@@ -18,6 +19,9 @@ export const routes = [
   { path: "/channels", page: ChannelsPage },
   { path: "/channels/new", page: NewChannelPage },
   { path: "/channels/:id", page: ChannelPage },
+  { path: "/maintenance", page: MaintenancePage },
+  { path: "/maintenance/new", page: NewMaintenancePage },
+  { path: "/maintenance/:id", page: MaintenanceWindowPage },
   { path: "/status-pages", page: StatusPagesPage },
   { path: "/status-pages/new", page: NewStatusPagePage },
   { path: "/status-pages/:id", page: StatusPageAdminPage },
@@ -29,6 +33,7 @@ export const nav = [
   ["Monitors", "/", ["/", "/monitors"]],
   ["Incidents", "/incidents", ["/incidents"]],
   ["Alert channels", "/channels", ["/channels"]],
+  ["Maintenance", "/maintenance", ["/maintenance"]],
   ["Status pages", "/status-pages", ["/status-pages"]],
   ["Organization", "/organization", ["/organization"]],
 ];
