@@ -329,3 +329,13 @@ async def test_maintenance_on_now_and_soon_is_shown(api, make_user, engine) -> N
     shown = (await api.get("/status/acme.json")).json()["maintenance"]
     assert [(w["title"], w["monitors"]) for w in shown] == [("Network work", ["Website", "API", "Old thing"]),
                                                             ("Database upgrade", ["API"])]
+
+
+async def test_a_state_not_as_ingest_writes_it_is_no_500(api, make_user, engine) -> None:
+    world = await _world(api, make_user, engine)
+    await _status(engine, world["ids"]["Website"], "up", regions={"eu-west": {"status": "sideways"}})
+    answer = await api.get("/status/acme")
+    assert answer.status_code == 200
+    assert "Operational" in _monitors(parse(answer.text))["Website"].find("p", "state").text
+    badge = (await api.get(f"/api/monitors/{world['ids']['Website']}", headers=world["alice"])).json()["badges"]
+    assert (await api.get(badge["status"])).status_code == 200
