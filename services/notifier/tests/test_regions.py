@@ -43,6 +43,7 @@ async def test_a_silent_region_is_told_once_when_it_stops_and_once_when_it_resum
     both = await add_monitor(engine, ada, "https://shop.example/", interval=10)
     await add_channel(engine, ada, "webhook", {"url": http_sink.url("/ada")})
     await add_channel(engine, ada, "slack", {"webhook_url": http_sink.url("/ada-quiet")}, is_default=False)
+    await add_channel(engine, ada, "pagerduty", {"routing_key": "R" * 32, "events_url": http_sink.url("/ada-pd")})
     bob = await add_user(engine, "bob@example.com")
     eu_only = await add_monitor(engine, bob, "https://bob.example/", interval=10, regions=("eu-west",))
     await add_channel(engine, bob, "webhook", {"url": http_sink.url("/bob")})
@@ -57,7 +58,9 @@ async def test_a_silent_region_is_told_once_when_it_stops_and_once_when_it_resum
     await results(engine, both, eu_west=1, us_east=41)
     await delivered(notifier, http_sink, 1)
     [stopped] = http_sink.received
-    assert stopped.path == "/ada"  # bob checks nothing from us-east; ada's channel that is not a default: no
+    # bob checks nothing from us-east; ada's channel that is not a default is not told, nor PagerDuty (a notice
+    # pages nobody)
+    assert stopped.path == "/ada"
     body = stopped.json()
     assert body["type"] == "region.silent" and body["data"]["region"]["name"] == "us-east"
     assert body["data"]["title"] == "CHECKS STOPPED: region us-east"

@@ -10,7 +10,9 @@ checked from there are told once that checks from that region stopped, and once 
   index: one open silence per region, so racing replicas insert it once) and the notices; the end closes it
   (the row lock: once) and tells the organizations that were told of the start. A restart changes nothing.
 - Notices go to each organization's default channels (`is_default`): the ones it chose for being told, with
-  the outbox's delivery, retries, attempts and keys; they are never held for a storm.
+  the outbox's delivery, retries, attempts and keys; they are never held for a storm. Never PagerDuty:
+  the organization's on-call can do nothing about Uptick's checkers (as maintenance notices, a notice pages
+  nobody).
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ _END = text("""
 """)
 _NOTICES = text("""
     INSERT INTO outbox (channel_id, payload, gathered)
-    SELECT id, :payload, true FROM channels WHERE org_id = ANY(:orgs) AND is_default
+    SELECT id, :payload, true FROM channels WHERE org_id = ANY(:orgs) AND is_default AND type <> 'pagerduty'
 """).bindparams(bindparam("payload", type_=JSONB))
 
 

@@ -17,7 +17,6 @@ from uptick_common.channels.notification import Notification
 
 EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
 GROUPS = False
-RESOLVING = ("resolved", "region_resumed")
 
 
 class Config(ChannelConfig):
@@ -29,15 +28,13 @@ class Config(ChannelConfig):
 
 
 def dedup_key(note: Notification) -> str:
-    if note.silence_id is not None:  # a region's silence: triggered when it starts, resolved when it ends
-        return f"uptick-region-silence-{note.silence_id}"
     return f"uptick-incident-{note.incident_id}" if note.incident_id is not None else note.key
 
 
 def render(config: Config, note: Notification) -> HttpRequest:
     event: dict[str, Any] = {"routing_key": config.routing_key, "dedup_key": dedup_key(note),
-                             "event_action": "resolve" if note.event in RESOLVING else "trigger"}
-    if note.event not in RESOLVING:
+                             "event_action": "resolve" if note.event == "resolved" else "trigger"}
+    if note.event != "resolved":
         event["payload"] = {
             "summary": note.title[:1024], "source": note.monitor_url or "uptick", "severity": config.severity,
             "timestamp": (note.started_at or note.occurred_at).isoformat(),
