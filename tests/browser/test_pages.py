@@ -14,7 +14,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from tests.browser.conftest import sign_up
+from tests.browser.conftest import PASSWORD, sign_up
 from tests.browser.harness import check_axe, screenshots
 from tests.e2e.helpers import Target, eventually
 from uptick_devstack.sinks import HttpSink
@@ -209,6 +209,11 @@ async def test_a_status_page_is_created_with_a_group_and_read_without_javascript
     await expect(page.get_by_role("heading", name="Acme status", level=1)).to_be_visible()
     await expect(page.get_by_label("Public address")).to_have_value(f"{stack.url}/status/{slug}")
     await expect(page.locator("main")).to_contain_text("Storefront (its URL shown)")
+    snippet = await page.get_by_label("Markdown: status badge of Storefront").input_value()
+    assert re.fullmatch(rf"\[!\[Storefront status\]\({re.escape(stack.url)}/api/badges/[^/]+/status\.svg\)\]"
+                        rf"\({re.escape(stack.url)}/status/{slug}\)", snippet), snippet
+    badge = await page.request.get(snippet.split("](")[1].split(")")[0])
+    assert badge.status == 200 and badge.headers["content-type"].startswith("image/svg+xml")
     await check_axe(page, "status-page")
     await screenshots(page, "status-page")
     await page.get_by_role("link", name="All status pages").click()
@@ -282,3 +287,53 @@ async def test_maintenance_windows_once_and_weekly_are_planned_edited_and_delete
     await page.get_by_role("dialog").get_by_role("button", name="Delete").click()
     await expect(page.get_by_role("row").filter(has_text="Sunday patching")).to_have_count(0)
     assert len((await owner.get("/api/maintenance")).json()["items"]) == 1
+
+
+async def test_a_viewer_reads_incidents_and_channels_but_sees_no_buttons(
+        page: Page, stack: Stack, target: Target, new_email: str) -> None:
+    async with httpx.AsyncClient(base_url=stack.url, timeout=30) as client:
+        boss = {"email": f"boss-{new_email}", "password": PASSWORD}
+        assert (await client.post("/api/auth/signup", json=boss)).status_code == 201
+        token = (await client.post("/api/auth/login", json=boss)).json()["access_token"]
+        client.headers["Authorization"] = f"Bearer {token}"
+        org = await made(client, "/api/orgs", {"name": "Readers Inc"})
+        client.headers["X-Uptick-Org"] = str(org["id"])
+        invitation = await made(client, f"/api/orgs/{org['id']}/invitations", {"email": new_email, "role": "viewer"})
+        target.mode = "error"
+        monitor = await made(client, "/api/monitors", {"url": target.url, "name": "Payments",
+                                                       "interval_seconds": 10, "timeout_seconds": 2})
+        await made(client, "/api/channels", {"type": "webhook", "name": "Boss hook",
+                                             "config": {"url": "http://127.0.0.1:9/hook"}})
+
+        async def incident() -> dict[str, Any] | None:
+            items = (await client.get("/api/incidents", params={"monitor_id": monitor["id"]})).json()["items"]
+            return items[0] if items else None
+
+        opened = await eventually(incident, timeout=40)
+    bearer = {"Authorization": f"Bearer {(await sign_up(page, new_email))['access_token']}"}
+    accepted = await page.request.post(f"/api/invitations/{invitation['accept_url'].rsplit('/', 1)[1]}/accept",
+                                       headers=bearer)
+    assert accepted.status == 204, await accepted.text()
+    await page.goto("/")
+    await page.get_by_label("Organization").select_option(label="Readers Inc")
+    await page.goto(f"/incidents/{opened['id']}")
+    await expect(page.get_by_role("heading", name=f"Incident #{opened['id']}: Payments")).to_be_visible()
+    await expect(page.get_by_text("Viewers read incidents")).to_be_visible()
+    await expect(page.get_by_role("button", name="Acknowledge")).to_have_count(0)
+    await expect(page.get_by_label("Add a note")).to_have_count(0)
+    # Asked anyway (an old tab, a role changed meanwhile): the API's 403 in words.
+    refused = await page.request.post(f"/api/incidents/{opened['id']}/ack",
+                                      headers={**bearer, "X-Uptick-Org": str(org["id"])})
+    assert refused.status == 403
+    await page.goto("/channels")
+    await expect(page.get_by_role("row").filter(has_text="Boss hook")).to_be_visible()
+    await expect(page.get_by_role("link", name="Add a channel")).to_have_count(0)
+    await page.get_by_role("link", name="Boss hook").click()
+    await expect(page.get_by_role("heading", name="Boss hook", level=1)).to_be_visible()
+    await expect(page.get_by_role("button", name="Send a test notification")).to_have_count(0)
+    await page.goto("/organization")
+    await expect(page.get_by_text("Your role here: viewer")).to_be_visible()
+    await expect(page.get_by_role("heading", name="API tokens")).to_have_count(0)
+    await expect(page.get_by_role("combobox", name=re.compile("Role of"))).to_have_count(0)
+    await check_axe(page, "organization-viewer")
+    await screenshots(page, "organization-viewer")
