@@ -338,6 +338,7 @@ async def test_a_state_not_as_ingest_writes_it_is_no_500(api, make_user, engine)
     assert answer.status_code == 200
     assert "Operational" in _monitors(parse(answer.text))["Website"].find("p", "state").text
     async with engine.connect() as conn:
-        token = await conn.scalar(text("SELECT badge_token FROM monitors WHERE id = :m"), {"m": world["ids"]["Website"]})
+        token = await conn.scalar(text("SELECT badge_token FROM monitors WHERE id = :m"),
+                                  {"m": world["ids"]["Website"]})
     badge = await api.get(f"/api/badges/{token}/status.svg")
     assert badge.status_code == 200 and ">up<" in badge.text
