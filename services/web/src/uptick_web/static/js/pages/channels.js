@@ -47,12 +47,12 @@ export function ChannelsPage() {
       <thead><tr><th scope="col">Name</th><th scope="col">Type</th><th scope="col">Health</th>
         <th scope="col">Last attempt</th><th scope="col">Default</th></tr></thead>
       <tbody>${items.map((c) => html`<tr key=${c.id} class=${c.health.status === "failing" ? "row-failing" : ""}>
-        <td><a href=${`/channels/${c.id}`}>${c.name}</a></td>
-        <td>${CHANNEL_TYPES[c.type] ? CHANNEL_TYPES[c.type].label : c.type}</td>
-        <td><${ChannelHealth} health=${c.health} />
+        <td data-label="Name"><a href=${`/channels/${c.id}`}>${c.name}</a></td>
+        <td data-label="Type">${CHANNEL_TYPES[c.type] ? CHANNEL_TYPES[c.type].label : c.type}</td>
+        <td data-label="Health"><${ChannelHealth} health=${c.health} />
           ${c.health.last_error && html`<div class="cause muted">${c.health.last_error}</div>`}</td>
-        <td><${RelativeTime} at=${c.health.last_attempt_at} fallback="none yet" /></td>
-        <td>${c.is_default ? "Yes: alerts for monitors that name no channel" : "No"}</td>
+        <td data-label="Last attempt"><${RelativeTime} at=${c.health.last_attempt_at} fallback="none yet" /></td>
+        <td data-label="Default">${c.is_default ? "Yes: alerts for monitors that name no channel" : "No"}</td>
       </tr>`)}</tbody></table></div>`}
   <//>`;
 }
@@ -174,11 +174,11 @@ function Deliveries({ channelId, round }) {
     <thead><tr><th scope="col">When</th><th scope="col">Event</th><th scope="col">Attempt</th>
       <th scope="col">Outcome</th><th scope="col">Answer</th></tr></thead>
     <tbody>${list.data.items.map((d) => html`<tr key=${d.id}>
-      <td><${RelativeTime} at=${d.started_at} /></td>
-      <td>${d.incident_id ? html`<a href=${`/incidents/${d.incident_id}`}>${d.event}</a>` : d.event}</td>
-      <td>${d.attempt}</td>
-      <td><span class=${`outcome outcome-${d.outcome}`}>${d.outcome}</span></td>
-      <td class="cause">${d.status_code ? `${d.status_code} ` : ""}${d.detail || ""}${d.duration_ms !== null
+      <td data-label="When"><${RelativeTime} at=${d.started_at} /></td>
+      <td data-label="Event">${d.incident_id ? html`<a href=${`/incidents/${d.incident_id}`}>${d.event}</a>` : d.event}</td>
+      <td data-label="Attempt">${d.attempt}</td>
+      <td data-label="Outcome"><span class=${`outcome outcome-${d.outcome}`}>${d.outcome}</span></td>
+      <td data-label="Answer" class="cause">${d.status_code ? `${d.status_code} ` : ""}${d.detail || ""}${d.duration_ms !== null
         ? html` <span class="muted">(${d.duration_ms} ms)</span>` : ""}</td>
     </tr>`)}</tbody></table></div>`;
 }

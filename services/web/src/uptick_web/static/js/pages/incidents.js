@@ -44,12 +44,12 @@ function IncidentRows({ items }) {
     <thead><tr><th scope="col">Status</th><th scope="col">Monitor</th><th scope="col">Cause</th>
       <th scope="col">Started</th><th scope="col">Duration</th></tr></thead>
     <tbody>${items.map((incident) => html`<tr key=${incident.id}>
-      <td><${IncidentStatus} status=${incident.status} /></td>
-      <td><a href=${`/incidents/${incident.id}`}>${incident.monitor_name}</a>
+      <td data-label="Status"><${IncidentStatus} status=${incident.status} /></td>
+      <td data-label="Monitor"><a href=${`/incidents/${incident.id}`}>${incident.monitor_name}</a>
         ${incident.flapping && html` <span class="tag">flapping</span>`}</td>
-      <td class="cause">${incident.cause || html`<span class="muted">no reason recorded</span>`}</td>
-      <td><${RelativeTime} at=${incident.started_at} /></td>
-      <td>${duration(incident.duration_seconds)}${incident.status !== "resolved" ? " so far" : ""}</td>
+      <td data-label="Cause" class="cause">${incident.cause || html`<span class="muted">no reason recorded</span>`}</td>
+      <td data-label="Started"><${RelativeTime} at=${incident.started_at} /></td>
+      <td data-label="Duration">${duration(incident.duration_seconds)}${incident.status !== "resolved" ? " so far" : ""}</td>
     </tr>`)}</tbody>
   </table></div>`;
 }

@@ -80,9 +80,9 @@ export function MaintenancePage() {
       <thead><tr><th scope="col">Name</th><th scope="col">Schedule</th><th scope="col">Monitors</th>
         <th scope="col">When</th></tr></thead>
       <tbody>${items.map((w) => html`<tr key=${w.id}>
-        <td><a href=${`/maintenance/${w.id}`}>${w.name}</a></td><td>${schedule(w)}</td>
-        <td>${w.all_monitors ? "All monitors" : `${w.monitor_ids.length} monitor${w.monitor_ids.length === 1 ? "" : "s"}`}</td>
-        <td><${When} w=${w} /></td></tr>`)}</tbody></table></div>`}
+        <td data-label="Name"><a href=${`/maintenance/${w.id}`}>${w.name}</a></td><td data-label="Schedule">${schedule(w)}</td>
+        <td data-label="Monitors">${w.all_monitors ? "All monitors" : `${w.monitor_ids.length} monitor${w.monitor_ids.length === 1 ? "" : "s"}`}</td>
+        <td data-label="When"><${When} w=${w} /></td></tr>`)}</tbody></table></div>`}
   <//>`;
 }
 

@@ -53,14 +53,14 @@ function Members({ org, session, members }) {
         const me = m.user_id === session.user.id;
         const mayChange = admin && !me && (owner || m.role !== "owner");
         return html`<tr key=${m.user_id}>
-          <td>${m.email}${me && html` <span class="muted">(you)</span>`}</td>
-          <td>${mayChange ? html`<label><span class="visually-hidden">Role of ${m.email}</span>
+          <td data-label="Email">${m.email}${me && html` <span class="muted">(you)</span>`}</td>
+          <td data-label="Role">${mayChange ? html`<label><span class="visually-hidden">Role of ${m.email}</span>
               <select value=${m.role} disabled=${action.busy}
                 onChange=${(e) => change(m, e.currentTarget.value)}>
                 ${ROLE_OPTIONS.filter(([r]) => owner || r !== "owner").map(([r, label]) => html`
                   <option value=${r} selected=${r === m.role}>${label}</option>`)}
               </select></label>` : m.role}</td>
-          <td><${RelativeTime} at=${m.joined_at} /></td>
+          <td data-label="Joined"><${RelativeTime} at=${m.joined_at} /></td>
           ${admin && html`<td>${(mayChange || (me && !(m.role === "owner" && owners === 1))) && !org.personal
             && html`<${ConfirmButton}
             label=${me ? "Leave" : "Remove"} danger
@@ -116,8 +116,8 @@ function Invitations({ org, onChange }) {
         <caption class="visually-hidden">Pending invitations</caption>
         <thead><tr><th scope="col">Email</th><th scope="col">Role</th><th scope="col">Expires</th>
           <th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
-        <tbody>${pending.map((i) => html`<tr key=${i.id}><td>${i.email}</td><td>${i.role}</td>
-          <td>${formatDate(i.expires_at)}</td>
+        <tbody>${pending.map((i) => html`<tr key=${i.id}><td data-label="Email">${i.email}</td><td data-label="Role">${i.role}</td>
+          <td data-label="Expires">${formatDate(i.expires_at)}</td>
           <td><${ConfirmButton} label="Revoke" question=${`Revoke the invitation of ${i.email}?`}
             onConfirm=${() => revoke(i)} /></td></tr>`)}</tbody></table></div>`)}
   </section>`;
@@ -169,11 +169,11 @@ function Tokens({ byId, session, onChange }) {
         <thead><tr><th scope="col">Name</th><th scope="col">Starts with</th><th scope="col">Scopes</th>
           <th scope="col">Created</th><th scope="col">Expires</th><th scope="col">Last used</th>
           <th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
-        <tbody>${items.map((t) => html`<tr key=${t.id}><td>${t.name}</td><td><code>${t.prefix}…</code></td>
-          <td>${t.scopes.join(", ")}</td>
-          <td><${RelativeTime} at=${t.created_at} /> <span class="muted">by ${personName(byId, t.created_by, session)}</span></td>
-          <td>${t.expires_at ? formatDate(t.expires_at) : "never"}</td>
-          <td><${RelativeTime} at=${t.last_used_at} fallback="never" /></td>
+        <tbody>${items.map((t) => html`<tr key=${t.id}><td data-label="Name">${t.name}</td><td data-label="Starts with"><code>${t.prefix}…</code></td>
+          <td data-label="Scopes">${t.scopes.join(", ")}</td>
+          <td data-label="Created"><${RelativeTime} at=${t.created_at} /> <span class="muted">by ${personName(byId, t.created_by, session)}</span></td>
+          <td data-label="Expires">${t.expires_at ? formatDate(t.expires_at) : "never"}</td>
+          <td data-label="Last used"><${RelativeTime} at=${t.last_used_at} fallback="never" /></td>
           <td><${ConfirmButton} label="Revoke" danger question=${`Revoke the token “${t.name}”?`}
             detail="Requests with it are refused at once." onConfirm=${() => revoke(t)} /></td></tr>`)}
         </tbody></table></div>`)}
@@ -204,9 +204,9 @@ function AuditLog({ byId, session, round }) {
         <caption class="visually-hidden">Audit log, newest first</caption>
         <thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">What</th>
           <th scope="col">Details</th></tr></thead>
-        <tbody>${items.map((e) => html`<tr key=${e.id}><td><time datetime=${e.created_at}>${formatDate(e.created_at)}</time></td>
-          <td>${who(e)}</td><td><code>${e.action}</code> ${e.target_id ? html`<span class="muted">${e.target_type} ${e.target_id}</span>` : ""}</td>
-          <td class="cause">${detailsText(e.details)}</td></tr>`)}</tbody></table></div>`)}
+        <tbody>${items.map((e) => html`<tr key=${e.id}><td data-label="When"><time datetime=${e.created_at}>${formatDate(e.created_at)}</time></td>
+          <td data-label="Who">${who(e)}</td><td data-label="What"><code>${e.action}</code> ${e.target_id ? html`<span class="muted">${e.target_type} ${e.target_id}</span>` : ""}</td>
+          <td data-label="Details" class="cause">${detailsText(e.details)}</td></tr>`)}</tbody></table></div>`)}
     <div class="actions">
       ${cursors.length > 1 && html`<button type="button" class="button-secondary"
         onClick=${() => setCursors(cursors.slice(0, -1))}>Newer entries</button>`}

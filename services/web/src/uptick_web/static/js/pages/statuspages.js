@@ -36,10 +36,10 @@ export function StatusPagesPage() {
       <thead><tr><th scope="col">Title</th><th scope="col">Public page</th><th scope="col">Monitors</th>
         <th scope="col">Changed</th></tr></thead>
       <tbody>${items.map((p) => html`<tr key=${p.id}>
-        <td><a href=${`/status-pages/${p.id}`}>${p.title}</a></td>
-        <td><a href=${p.public_url} target="_blank" rel="noopener">${p.public_url}<span class="visually-hidden">
+        <td data-label="Title"><a href=${`/status-pages/${p.id}`}>${p.title}</a></td>
+        <td data-label="Public page"><a href=${p.public_url} target="_blank" rel="noopener">${p.public_url}<span class="visually-hidden">
           (opens in a new tab)</span></a></td>
-        <td>${p.monitor_ids.length}</td><td><${RelativeTime} at=${p.updated_at} /></td></tr>`)}
+        <td data-label="Monitors">${p.monitor_ids.length}</td><td data-label="Changed"><${RelativeTime} at=${p.updated_at} /></td></tr>`)}
       </tbody></table></div>`}
   <//>`;
 }
