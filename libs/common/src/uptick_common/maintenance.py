@@ -25,8 +25,11 @@ _CRON_DAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun":
 MIN_DURATION = timedelta(minutes=1)
 MAX_DURATION = timedelta(days=7)
 MAX_ONCE = timedelta(days=31)
-# How many starts of a recurring window are looked at to check that occurrences never overlap.
+# How many starts of a recurring window, and how far ahead, are looked at to check that occurrences never
+# overlap: a cron pattern repeats within a year, and occurrences last at most MAX_DURATION, so the closest two
+# starts are seen within a year (a yearly cron is two starts, not a thousand years of them).
 OVERLAP_LOOKAHEAD = 1000
+OVERLAP_HORIZON = timedelta(days=400)
 
 
 @cache
@@ -117,7 +120,10 @@ def check_cron(expression: str, timezone: str, duration: timedelta, now: datetim
         raise ValueError(f"cron is not valid: {exc}") from None
     if previous is None:
         raise ValueError("cron never fires")
+    horizon = previous + OVERLAP_HORIZON
     for _, begins in zip(range(OVERLAP_LOOKAHEAD), starts, strict=False):
+        if begins > horizon:
+            break
         if begins - previous < duration:
             gap = int((begins - previous).total_seconds() // 60)
             raise ValueError(f"duration_minutes must not exceed the time between two starts ({gap} minutes here)")
