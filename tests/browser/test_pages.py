@@ -161,6 +161,28 @@ async def test_org_invites_a_member_and_makes_and_revokes_a_token_shown_once(pag
     await expect(page.get_by_label("Invitation link")).to_have_value(re.compile(r"^http://127\.0\.0\.1:\d+/invitations/"))
     await expect(page.get_by_role("row").filter(has_text="new-teammate@example.com")).to_contain_text("viewer")
 
+    # The invitee joins (through the API here; test_shell accepts a link in the browser); the owner makes them
+    # an editor, then removes them.
+    teammate = f"mate-{org['id']}-{uuid.uuid4().hex[:6]}@example.com"
+    invited = await made(owner, f"/api/orgs/{org['id']}/invitations", {"email": teammate, "role": "viewer"})
+    link = invited["accept_url"]
+    async with httpx.AsyncClient(base_url=str(owner.base_url)) as mate:
+        assert (await mate.post("/api/auth/signup", json={"email": teammate, "password": PASSWORD})).status_code == 201
+        login = (await mate.post("/api/auth/login", json={"email": teammate, "password": PASSWORD})).json()
+        accepted = await mate.post(f"/api/invitations/{link.rsplit('/', 1)[1]}/accept",
+                                   headers={"Authorization": f"Bearer {login['access_token']}"})
+        assert accepted.status_code == 204, accepted.text
+    await page.reload()
+    await page.get_by_label(f"Role of {teammate}").select_option("editor")
+    await expect(page.get_by_label(f"Role of {teammate}")).to_have_value("editor")
+    members = (await owner.get(f"/api/orgs/{org['id']}/members")).json()["items"]
+    assert {m["email"]: m["role"] for m in members}[teammate] == "editor"
+    await page.get_by_role("row").filter(has_text=teammate).get_by_role("button", name="Remove").click()
+    await page.get_by_role("dialog").get_by_role("button", name="Remove").click()
+    await expect(page.get_by_label(f"Role of {teammate}")).to_have_count(0)
+    members = (await owner.get(f"/api/orgs/{org['id']}/members")).json()["items"]
+    assert teammate not in {m["email"] for m in members}
+
     await page.get_by_label("Token name").fill("CI checks")
     await page.get_by_role("button", name="Create token").click()
     token = await page.get_by_label("Your new API token").input_value()
