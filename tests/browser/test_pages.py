@@ -116,7 +116,8 @@ async def test_a_webhook_channel_is_added_tested_and_marked_failing(page: Page, 
     await page.get_by_label("URL", exact=True).fill("not a url")
     await page.get_by_role("button", name="Add channel").click()
     # The API's 422, beside its field.
-    await expect(page.locator(".field-invalid").filter(has_text="URL")).to_contain_text("URL")
+    url_field = page.locator(".field-invalid").filter(has_text="URL")
+    await expect(url_field).to_contain_text("must be an http:// or https:// URL")
     await check_axe(page, "channel-form-error")
     await screenshots(page, "channel-form-error")
     await page.get_by_label("URL", exact=True).fill(sink.url())
