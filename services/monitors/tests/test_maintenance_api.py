@@ -160,3 +160,20 @@ async def test_weekly_occurrences_keep_their_local_time_across_a_change_of_dst(a
     bad = await api.get(f"/api/maintenance/{window['id']}/occurrences", headers=me,
                         params={"from": "2026-10-18T00:00:00Z", "to": "2026-10-01T00:00:00Z"})
     assert bad.status_code == 422 and "to must be after from" in bad.text
+
+
+async def test_a_window_that_has_ended_can_be_renamed_but_not_moved_into_the_past(api, make_user, engine) -> None:
+    me = await make_user("a@example.com")
+    shop = await monitor_of(api, me, "shop")
+    now = datetime.now(UTC)
+    window = (await api.post("/api/maintenance", headers=me, json={
+        "name": "w", "monitor_ids": [shop], "kind": "once", "starts_at": iso(now),
+        "ends_at": iso(now + timedelta(hours=1))})).json()
+    async with engine.begin() as conn:  # an hour and a half later
+        await conn.execute(text("UPDATE maintenance_windows SET starts_at = starts_at - interval '90 minutes',"
+                                " ends_at = ends_at - interval '90 minutes' WHERE id = :w"), {"w": window["id"]})
+    renamed = await api.patch(f"/api/maintenance/{window['id']}", headers=me, json={"name": "last night"})
+    assert renamed.status_code == 200 and not renamed.json()["active"] and renamed.json()["next"] is None
+    moved = await api.patch(f"/api/maintenance/{window['id']}", headers=me,
+                            json={"ends_at": iso(now - timedelta(minutes=1))})
+    assert moved.status_code == 422 and "ends_at is in the past" in moved.text

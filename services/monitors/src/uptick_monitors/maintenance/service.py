@@ -67,9 +67,10 @@ def _definition(window: MaintenanceWindow) -> dict[str, Any]:
             "timezone": window.timezone, "notify": window.notify}
 
 
-def _validated(values: dict[str, Any]) -> WindowDefinition:
+def _validated(values: dict[str, Any], *, times_kept: bool) -> WindowDefinition:
+    """`times_kept`: a change that leaves a one-off window's times as they are (renaming one that has ended)."""
     try:
-        return WindowDefinition.model_validate(values)
+        return WindowDefinition.model_validate(values, context={"times_kept": times_kept})
     except ValidationError as exc:
         first = exc.errors()[0]
         raise Invalid(first["msg"].removeprefix("Value error, "), ("body", *first["loc"])) from None
@@ -147,7 +148,8 @@ async def update_window(*, session: AsyncSession, actor: Member, window_id: int,
     if changes.get("monitor_ids") and "all_monitors" not in changes:
         merged["all_monitors"] = False
     merged.update(changes)
-    await _store(session, window, _validated(merged), actor.org_id)
+    times_kept = kind == window.kind and not changes.keys() & {"starts_at", "ends_at"}
+    await _store(session, window, _validated(merged, times_kept=times_kept), actor.org_id)
     audit.record(session, actor, "maintenance.updated", "maintenance_window", window_id,
                  fields=sorted(data.model_fields_set))
     await session.commit()
