@@ -106,6 +106,15 @@ async def sign_up(page: Page, email: str, password: str = PASSWORD) -> dict[str,
     return await login.json()
 
 
+async def call_api(page: Page, method: str, path: str, body: Any = None) -> Any:  # noqa: ANN401
+    """The API as the page's user, outside the page (setting things up): the session cookie, and the Origin a
+    browser would send with a change (the page must have opened one of the stack's pages)."""
+    origin = "/".join(page.url.split("/")[:3])
+    answer = await page.request.fetch(path, method=method, data=body, headers={"Origin": origin})
+    assert answer.ok, f"{method} {path}: {answer.status} {await answer.text()}"
+    return None if answer.status == 204 else await answer.json()
+
+
 @pytest.fixture
 async def target() -> AsyncIterator[Target]:
     """A local HTTP server to monitor (127.0.0.1), whose `mode` the test flips between "ok" and "error"."""

@@ -184,6 +184,32 @@ class MonitorPage(BaseModel):
     next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last")
 
 
+SUMMARY_LIMIT = 10_000
+
+
+class MonitorSummary(BaseModel):
+    """A monitor as the dashboard's list shows it: what it is and how it is doing, without its settings."""
+
+    id: int
+    name: str
+    type: str
+    url: str
+    paused: bool
+    status: Shown
+    status_since: datetime | None
+    last_latency_ms: int | None
+    last_checked_at: datetime | None
+    last_error: str | None
+    recent_latencies_ms: list[int] = Field(description="the last 10 response times, oldest first")
+    uptime_24h: float | None
+    managed_by: str | None
+
+
+class MonitorSummaryPage(BaseModel):
+    items: list[MonitorSummary]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last")
+
+
 class TickPhases(BaseModel):
     """Where the check's time went, in ms; null for a phase that did not happen (no DNS lookup for an IP
     address, no TLS for http://). DNS, connect and TLS add up over redirect hops; ttfb and total run from

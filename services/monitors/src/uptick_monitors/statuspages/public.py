@@ -12,6 +12,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from uptick_monitors.conditional import matches
 from uptick_monitors.statuspages import render
 from uptick_monitors.statuspages.snapshot import Document, Snapshots
 
@@ -28,18 +29,9 @@ NOT_FOUND_HEADERS = {"Cache-Control": "no-store", "Content-Security-Policy": ren
                      "X-Content-Type-Options": "nosniff"}
 
 
-def _matches(request: Request, etag: str) -> bool:
-    """If-None-Match (RFC 9110 §13.1.2): weak comparison, a list, or `*`."""
-    header = request.headers.get("if-none-match")
-    if header is None:
-        return False
-    tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
-    return "*" in tags or etag in tags
-
-
 def _answer(request: Request, document: Document, extra: dict[str, str]) -> Response:
     headers = {**COMMON, **extra, "ETag": document.etag}
-    if _matches(request, document.etag):
+    if matches(request, document.etag):
         return Response(status_code=304, headers=headers)
     return Response(document.body, media_type=document.media_type, headers=headers)
 
