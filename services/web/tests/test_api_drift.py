@@ -75,3 +75,15 @@ def test_fields_read_off_list_items_are_the_schemas(where: tuple[str, str], sche
     properties = next(doc["components"]["schemas"][schema]["properties"] for doc in _documents()
                       if schema in doc["components"]["schemas"])
     assert used and used <= set(properties), f"{file} reads {sorted(used - set(properties))} not in {schema}"
+
+
+def test_the_monitor_form_sets_every_option_of_the_api() -> None:
+    """A new option of MonitorCreate fails this until the form has it (or says why it has not)."""
+    source = (JS / "pages/monitor-form.js").read_text()
+    listed = {name: set(re.findall(r'"([a-z_]+)"', re.search(rf"{name} = \[(.*?)\];", source, re.S)[1]))
+              for name in ("FORM_FIELDS", "NOT_IN_FORM")}
+    schema = next(doc["components"]["schemas"]["MonitorCreate"] for doc in _documents()
+                  if "MonitorCreate" in doc["components"]["schemas"])
+    assert listed["FORM_FIELDS"] | listed["NOT_IN_FORM"] == set(schema["properties"])
+    body = source[source.index("export function bodyOf"):source.index("/** The message for a field")]
+    assert {name for name in listed["FORM_FIELDS"] if f"{name}:" not in body} == set(), "fields bodyOf does not send"

@@ -2,6 +2,7 @@
 // navigation. `public: true` pages work without a session; any other sends a visitor to log in first.
 import { LoginPage, SignupPage } from "./pages/auth.js";
 import { InvitationPage } from "./pages/invitation.js";
+import { EditMonitorPage, NewMonitorPage } from "./pages/monitor-form.js";
 import { MonitorsPage } from "./pages/monitors.js";
 import { ChannelPage, ChannelsPage, NewChannelPage } from "./pages/channels.js";
 import { IncidentPage, IncidentsPage } from "./pages/incidents.js";
@@ -11,6 +12,8 @@ import { NewStatusPagePage, StatusPageAdminPage, StatusPagesPage } from "./pages
 
 export const routes = [
   { path: "/", page: MonitorsPage },
+  { path: "/monitors/new", page: NewMonitorPage },
+  { path: "/monitors/:id/edit", page: EditMonitorPage },
   { path: "/login", page: LoginPage, public: true },
   { path: "/signup", page: SignupPage, public: true },
   { path: "/invitations/:token", page: InvitationPage, public: true },
