@@ -219,3 +219,38 @@ async def test_another_users_monitor_is_not_found_and_bad_ranges_are_422(api, ma
         assert (await api.get("/api/reports/sla", headers=alice, params=params)).status_code == 422
     assert (await api.get(f"/api/monitors/{2**64}/uptime", headers=alice)).status_code == 422
     assert (await api.get(f"/api/monitors/{monitor}/uptime")).status_code == 401
+
+
+async def test_the_series_by_region_at_the_ranges_resolution(api, make_user, db) -> None:
+    """The chart's points: one per bucket and region, averaged and p95 from the rollup of the resolution the
+    range fits (an hour: minutes; 30 days: hours; 90 days: days); a region asked for alone; 404 for another's."""
+    user = await make_user("series@example.com")
+    monitor = await new_monitor(api, user, db)
+    minute = NOW.replace(second=0, microsecond=0) - timedelta(minutes=10)
+    await add_rollup(db, "rollups_minute", monitor, "eu-west", minute, up=60, latency=(3, 30, 50))
+    await add_rollup(db, "rollups_minute", monitor, "us-east", minute, down=60, checks=2)
+    await add_rollup(db, "rollups_hour", monitor, "eu-west", DAY, up=3600, latency=(5, 90, 110))
+    await add_rollup(db, "rollups_day", monitor, "eu-west", DAY, up=86400, latency=(5, 90, 110))
+
+    hour = (await api.get(f"/api/monitors/{monitor}/series", headers=user,
+                          params={"from": (NOW - timedelta(hours=1)).isoformat()})).json()
+    assert hour["resolution"] == "minute"
+    (point,) = hour["regions"]["eu-west"]
+    assert point == {"t": minute.isoformat().replace("+00:00", "Z"), "checks": 60, "down_checks": 0, "avg_ms": 40.0,
+                     "p95_ms": 50, "max_ms": 50}
+    assert hour["regions"]["us-east"][0]["avg_ms"] is None and hour["regions"]["us-east"][0]["down_checks"] == 2
+    only = (await api.get(f"/api/monitors/{monitor}/series", headers=user,
+                          params={"from": (NOW - timedelta(hours=1)).isoformat(), "region": "us-east"})).json()
+    assert list(only["regions"]) == ["us-east"]
+    month = (await api.get(f"/api/monitors/{monitor}/series", headers=user,
+                           params={"from": (NOW - timedelta(days=30)).isoformat()})).json()
+    assert month["resolution"] == "hour" and [p["avg_ms"] for p in month["regions"]["eu-west"]] == [100.0]
+    quarter = (await api.get(f"/api/monitors/{monitor}/series", headers=user,
+                             params={"from": (NOW - timedelta(days=90)).isoformat()})).json()
+    assert quarter["resolution"] == "day" and len(quarter["regions"]["eu-west"]) == 1
+
+    other = await make_user("other-series@example.com")
+    assert (await api.get(f"/api/monitors/{monitor}/series", headers=other)).status_code == 404
+    bad = await api.get(f"/api/monitors/{monitor}/series", headers=user, params={"from": NOW.isoformat(),
+                                                                                   "to": NOW.isoformat()})
+    assert bad.status_code == 422

@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 from uptick_common.access import Viewer
 from uptick_common.api import DbSession
 from uptick_monitors.history import service
-from uptick_monitors.history.schemas import DailyOut, SlaOut, UptimeOut
+from uptick_monitors.history.schemas import DailyOut, SeriesOut, SlaOut, UptimeOut
 from uptick_monitors.router import NOT_FOUND
 
 router = APIRouter(prefix="/api")
@@ -35,6 +35,20 @@ async def uptime(session: DbSession, actor: Viewer, monitor_id: MonitorId, start
     span = _span(start, end)
     try:
         return await service.uptime(session=session, org_id=actor.org_id, monitor_id=monitor_id, span=span)
+    except service.NotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=NOT_FOUND) from exc
+
+
+@router.get("/monitors/{monitor_id}/series", response_model=SeriesOut, response_model_by_alias=True)
+async def series(session: DbSession, actor: Viewer, monitor_id: MonitorId, start: From = None, end: To = None,
+                 region: Annotated[str | None, Query(max_length=64, description="one region; default: all")] = None,
+                 ) -> SeriesOut:
+    """Response times (average, p95, max) and checks over a range, one point per bucket and region, from the
+    rollups at the range's resolution."""
+    span = _span(start, end)
+    try:
+        return await service.series(session=session, org_id=actor.org_id, monitor_id=monitor_id, span=span,
+                                    region=region)
     except service.NotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=NOT_FOUND) from exc
 

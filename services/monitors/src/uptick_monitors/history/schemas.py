@@ -88,3 +88,26 @@ class SlaOut(BaseModel):
     resolution: Literal["minute", "hour", "day"]
     organization: SlaOrganization = Field(description="all the organization's monitors together")
     monitors: list[SlaMonitor]
+
+
+class SeriesPoint(BaseModel):
+    """One bucket of one region: its checks and response times (ms; null when no check had one)."""
+
+    t: datetime = Field(description="the bucket's start")
+    checks: int
+    down_checks: int
+    avg_ms: float | None
+    p95_ms: int | None
+    max_ms: int | None
+
+
+class SeriesOut(BaseModel):
+    """Response times over a range by region, one point per bucket that had checks (none: no point), read
+    from the rollups at the range's resolution (minute up to two days within the last two, hour up to 35
+    days, else day)."""
+
+    monitor_id: int
+    from_: datetime = Field(alias="from")
+    to: datetime
+    resolution: Literal["minute", "hour", "day"]
+    regions: dict[str, list[SeriesPoint]]

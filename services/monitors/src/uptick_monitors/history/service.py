@@ -26,7 +26,16 @@ from sqlalchemy.types import BigInteger
 
 from uptick_common.db.rollups import histogram_sum
 from uptick_common.history import DAY, HISTOGRAM_SIZE, HOUR, MINUTE, Resolution, percentile
-from uptick_monitors.history.schemas import DailyOut, DayOut, Figures, Latency, SlaOut, UptimeOut
+from uptick_monitors.history.schemas import (
+    DailyOut,
+    DayOut,
+    Figures,
+    Latency,
+    SeriesOut,
+    SeriesPoint,
+    SlaOut,
+    UptimeOut,
+)
 
 MAX_SPAN = timedelta(days=5 * 366 + 1)
 MINUTE_WINDOW = timedelta(days=2)
@@ -160,6 +169,25 @@ async def uptime(*, session: AsyncSession, org_id: int, monitor_id: int, span: P
         **overall.figures(elapsed * len(answer)).model_dump(), "monitor_id": monitor_id, "from": span.start,
         "to": span.end, "resolution": span.resolution.name, "regions": answer,
     })
+
+
+async def series(*, session: AsyncSession, org_id: int, monitor_id: int, span: Period,
+                 region: str | None) -> SeriesOut:
+    """One point per bucket and region (the chart of the monitor's page)."""
+    await _owned(session, org_id, monitor_id)
+    rows = (await session.execute(text(
+        "SELECT region, bucket, checks, down_checks, latency_count, latency_sum, latency_min, latency_max,"  # noqa: S608
+        f" latency_histogram FROM {span.resolution.table}"  # our names
+        " WHERE monitor_id = :m AND bucket >= :start AND bucket < :end AND (CAST(:r AS text) IS NULL OR region = :r)"
+        " ORDER BY region, bucket"),
+        {"m": monitor_id, "start": span.start, "end": span.end, "r": region})).all()
+    regions: dict[str, list[SeriesPoint]] = {}
+    for name, bucket, checks, down, count, total, low, high, histogram in rows:
+        regions.setdefault(name, []).append(SeriesPoint(
+            t=bucket, checks=checks, down_checks=down, avg_ms=round(total / count, 1) if count else None,
+            p95_ms=percentile(histogram, 0.95, low, high) if count else None, max_ms=high))
+    return SeriesOut.model_validate({"monitor_id": monitor_id, "from": span.start, "to": span.end,
+                                     "resolution": span.resolution.name, "regions": regions})
 
 
 async def daily(*, session: AsyncSession, org_id: int, monitor_id: int, days: int, now: datetime) -> DailyOut:

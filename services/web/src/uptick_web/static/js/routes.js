@@ -2,6 +2,7 @@
 // navigation. `public: true` pages work without a session; any other sends a visitor to log in first.
 import { LoginPage, SignupPage } from "./pages/auth.js";
 import { InvitationPage } from "./pages/invitation.js";
+import { MonitorDetailPage } from "./pages/monitor-detail.js";
 import { EditMonitorPage, NewMonitorPage } from "./pages/monitor-form.js";
 import { MonitorsPage } from "./pages/monitors.js";
 import { ChannelPage, ChannelsPage, NewChannelPage } from "./pages/channels.js";
@@ -13,6 +14,7 @@ import { NewStatusPagePage, StatusPageAdminPage, StatusPagesPage } from "./pages
 export const routes = [
   { path: "/", page: MonitorsPage },
   { path: "/monitors/new", page: NewMonitorPage },
+  { path: "/monitors/:id", page: MonitorDetailPage },
   { path: "/monitors/:id/edit", page: EditMonitorPage },
   { path: "/login", page: LoginPage, public: true },
   { path: "/signup", page: SignupPage, public: true },
