@@ -82,6 +82,7 @@ async def test_a_storm_is_one_notification_per_channel_and_every_incident_is_rec
             assert resolved["type"] == "incident.resolved" and resolved["data"]["count"] == MONITORS
             attempts = (await client.get(f"/api/channels/{webhook['id']}/deliveries", headers=auth)).json()["items"]
             assert [(a["event"], a["outcome"]) for a in attempts] == [("resolved", "delivered"), ("down", "delivered")]
+            assert all(sorted(a["incident_ids"]) == sorted(i["id"] for i in incidents) for a in attempts)
     finally:
         await hook.stop()
         await pager.stop()

@@ -82,6 +82,7 @@ async def test_a_test_notification_shows_the_receivers_answer(api, make_user, ht
     assert [(d["event"], d["outcome"], d["status_code"]) for d in deliveries] == [
         ("test", "failed", 410), ("test", "delivered", 200)]
     assert all(d["duration_ms"] is not None for d in deliveries)
+    assert all(d["incident_ids"] == [] for d in deliveries)  # a test notification tells of no incident
 
 
 async def test_a_receiver_on_a_private_address_is_refused_by_the_notifier(api, make_user, database_url,

@@ -73,6 +73,8 @@ class DeliveryOut(BaseModel):
     notification_id: int
     event: str
     incident_id: int | None
+    # Every incident it told of: its own, or a storm's grouped notification's (then incident_id is null).
+    incident_ids: list[int]
     attempt: int
     started_at: datetime
     duration_ms: int | None

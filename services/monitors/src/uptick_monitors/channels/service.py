@@ -176,6 +176,11 @@ async def send_test(*, session: AsyncSession, actor: Actor, channel_id: int) -> 
         await asyncio.sleep(0.1)
 
 
+def _incident_ids(payload: dict[str, Any]) -> list[int]:
+    told = payload.get("members") or [payload]
+    return [m["incident_id"] for m in told if m.get("incident_id") is not None]
+
+
 async def deliveries(*, session: AsyncSession, org_id: int | None, channel_id: int, limit: int,
                      before_id: int | None) -> tuple[list[DeliveryOut], int | None]:
     await _one(session, org_id, channel_id)
@@ -186,7 +191,8 @@ async def deliveries(*, session: AsyncSession, org_id: int | None, channel_id: i
     rows = (await session.execute(query)).all()
     more = len(rows) > limit
     items = [DeliveryOut(id=a.id, notification_id=a.outbox_id, event=payload["event"],
-                         incident_id=payload.get("incident_id"), attempt=a.attempt, started_at=a.started_at,
+                         incident_id=payload.get("incident_id"), incident_ids=_incident_ids(payload),
+                         attempt=a.attempt, started_at=a.started_at,
                          duration_ms=a.duration_ms, outcome=a.outcome, status_code=a.status_code, detail=a.detail)
              for a, payload in rows[:limit]]
     return items, items[-1].id if more else None
