@@ -175,7 +175,8 @@ function Deliveries({ channelId, round }) {
       <th scope="col">Outcome</th><th scope="col">Answer</th></tr></thead>
     <tbody>${list.data.items.map((d) => html`<tr key=${d.id}>
       <td data-label="When"><${RelativeTime} at=${d.started_at} /></td>
-      <td data-label="Event">${d.incident_id ? html`<a href=${`/incidents/${d.incident_id}`}>${d.event}</a>` : d.event}</td>
+      <td data-label="Event">${d.event}${(d.incident_ids || []).map((id) => html` <a href=${`/incidents/${id}`}
+        aria-label=${`incident ${id}`}>#${id}</a>`)}</td>
       <td data-label="Attempt">${d.attempt}</td>
       <td data-label="Outcome"><span class=${`outcome outcome-${d.outcome}`}>${d.outcome}</span></td>
       <td data-label="Answer" class="cause">${d.status_code ? `${d.status_code} ` : ""}${d.detail || ""}${d.duration_ms !== null
