@@ -59,6 +59,10 @@ async def test_a_new_user_is_told_what_to_do_on_every_page(signed_in: Page) -> N
         name = path.strip("/")
         await check_axe(signed_in, f"{name}-empty")
         await screenshots(signed_in, f"{name}-empty")
+        await signed_in.emulate_media(color_scheme="dark")  # the system's dark preference: contrast holds too
+        await check_axe(signed_in, f"{name}-empty (dark)")
+        await screenshots(signed_in, f"{name}-empty-dark")
+        await signed_in.emulate_media(color_scheme="light")
 
 
 async def test_incidents_list_detail_acknowledge_and_note(page: Page, owner: httpx.AsyncClient,
