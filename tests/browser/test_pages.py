@@ -40,6 +40,14 @@ async def owner(page: Page, stack: Stack, new_email: str) -> AsyncIterator[httpx
         yield client
 
 
+async def check_axe_dark(page: Page, name: str) -> None:
+    """axe with the system's dark preference (then back to light), and a dark screenshot."""
+    await page.emulate_media(color_scheme="dark")
+    await check_axe(page, f"{name} (dark)")
+    await screenshots(page, f"{name}-dark")
+    await page.emulate_media(color_scheme="light")
+
+
 async def made(client: httpx.AsyncClient, path: str, body: dict[str, Any]) -> dict[str, Any]:
     answer = await client.post(path, json=body)
     assert answer.status_code == 201, answer.text
@@ -107,6 +115,7 @@ async def test_incidents_list_detail_acknowledge_and_note(page: Page, owner: htt
     assert [e["kind"] for e in stored["events"]][-2:] == ["acknowledged", "note"]
     await check_axe(page, "incident")
     await screenshots(page, "incident")
+    await check_axe_dark(page, "incident")
 
 
 async def test_a_webhook_channel_is_added_tested_and_marked_failing(page: Page, owner: httpx.AsyncClient,
@@ -151,6 +160,7 @@ async def test_a_webhook_channel_is_added_tested_and_marked_failing(page: Page, 
     await expect(page.get_by_role("alert")).to_contain_text("is failing")
     await check_axe(page, "channels")
     await screenshots(page, "channels")
+    await check_axe_dark(page, "channels")
 
 
 async def test_org_invites_a_member_and_makes_and_revokes_a_token_shown_once(page: Page,
@@ -243,6 +253,7 @@ async def test_a_status_page_is_created_with_a_group_and_read_without_javascript
     assert badge.status == 200 and badge.headers["content-type"].startswith("image/svg+xml")
     await check_axe(page, "status-page")
     await screenshots(page, "status-page")
+    await check_axe_dark(page, "status-page")
     await page.get_by_role("link", name="All status pages").click()
     await expect(page.get_by_role("row").filter(has_text="Acme status")).to_contain_text(f"/status/{slug}")
     await check_axe(page, "status-pages")
@@ -302,6 +313,7 @@ async def test_maintenance_windows_once_and_weekly_are_planned_edited_and_delete
     await expect(rows.filter(has_text="Sunday patching")).to_contain_text("Next:")
     await check_axe(page, "maintenance")
     await screenshots(page, "maintenance")
+    await check_axe_dark(page, "maintenance")
     stored = (await owner.get("/api/maintenance")).json()["items"]
     assert {(w["name"], w["kind"]) for w in stored} == {("DB upgrade", "once"), ("Sunday patching", "weekly")}
     weekly = next(w for w in stored if w["kind"] == "weekly")
