@@ -2,7 +2,10 @@
 answer a 304 without a body while nothing changed since the ETag the caller holds."""
 
 import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
+from uptick_common.db.engine import sqlalchemy_url
 from uptick_monitors.schemas import MonitorSummary
 
 
@@ -26,7 +29,7 @@ async def test_summary_is_the_list_without_settings(api: httpx.AsyncClient, make
     assert (await api.get("/api/monitors/summary", headers=alice, params={"limit": 10_001})).status_code == 422
 
 
-async def test_an_unchanged_list_is_a_304(api: httpx.AsyncClient, make_user) -> None:
+async def test_an_unchanged_list_is_a_304(api: httpx.AsyncClient, make_user, database_url: str) -> None:
     alice = await make_user("alice@example.com")
     created = (await api.post("/api/monitors", headers=alice, json={"url": "https://example.com/"})).json()
     for path in ("/api/monitors", "/api/monitors/summary"):
@@ -42,3 +45,18 @@ async def test_an_unchanged_list_is_a_304(api: httpx.AsyncClient, make_user) -> 
     for path, etag in before.items():
         changed = await api.get(path, headers={**alice, "If-None-Match": etag})
         assert changed.status_code == 200 and changed.json()["items"][0]["status"] == "paused"
+
+    # A check's result (ingest's row) changes the dashboard's list too.
+    etag = (await api.get("/api/monitors/summary", headers=alice)).headers["etag"]
+    engine = create_async_engine(sqlalchemy_url(database_url))
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text(
+                "INSERT INTO monitor_status (monitor_id, status, last_latency_ms, last_checked_at, recent_latencies_ms)"
+                " VALUES (:m, 'up', 12, now(), '{12}')"), {"m": created["id"]})
+    finally:
+        await engine.dispose()
+    checked = await api.get("/api/monitors/summary", headers={**alice, "If-None-Match": etag})
+    assert checked.status_code == 200 and checked.json()["items"][0]["last_latency_ms"] == 12
+    again = await api.get("/api/monitors/summary", headers={**alice, "If-None-Match": checked.headers["etag"]})
+    assert again.status_code == 304

@@ -24,9 +24,17 @@ def matches(request: Request, etag: str) -> bool:
     return "*" in tags or etag in tags
 
 
-def json_answer(request: Request, body: bytes, *, cache_control: str = "private, no-cache") -> Response:
-    """A JSON answer with its ETag, or a 304 when the caller already has these bytes."""
-    headers = {"ETag": etag_of(body), "Cache-Control": cache_control}
-    if matches(request, headers["ETag"]):
-        return Response(status_code=304, headers=headers)
-    return Response(body, media_type="application/json", headers=headers)
+CACHE_CONTROL = "private, no-cache"
+
+
+def not_modified(request: Request, etag: str) -> Response | None:
+    """A 304 when the caller's If-None-Match names `etag` (known before the answer is built), else None."""
+    return Response(status_code=304, headers={"ETag": etag, "Cache-Control": CACHE_CONTROL}) \
+        if matches(request, etag) else None
+
+
+def json_answer(request: Request, body: bytes, *, etag: str | None = None) -> Response:
+    """A JSON answer with its ETag (by default of its bytes), or a 304 when the caller already has it."""
+    etag = etag or etag_of(body)
+    return not_modified(request, etag) or Response(body, media_type="application/json",
+                                                   headers={"ETag": etag, "Cache-Control": CACHE_CONTROL})

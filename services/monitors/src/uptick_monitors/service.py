@@ -203,6 +203,18 @@ async def list_page(
     return items, (items[-1].id if len(rows) > limit else None)
 
 
+async def list_stamp(*, session: AsyncSession, org_id: int) -> str:
+    """What changes whenever the organization's list would: its monitors (added, deleted, changed), their
+    latest results, and the hour (the 24-hour uptime slides by the hour; it moves otherwise only with a
+    check, which moves last_checked_at)."""
+    row = (await session.execute(
+        select(func.count(Monitor.id), func.max(Monitor.updated_at), func.max(MonitorStatus.last_checked_at),
+               func.max(MonitorStatus.updated_at), func.date_trunc("hour", func.now()))
+        .select_from(Monitor).outerjoin(MonitorStatus, MonitorStatus.monitor_id == Monitor.id)
+        .where(Monitor.org_id == org_id))).one()
+    return "|".join(str(value) for value in row)
+
+
 async def _add_uptimes(session: AsyncSession, items: list[MonitorOut], now: datetime) -> None:
     uptimes = await history.list_uptimes(session=session, ids=[item.id for item in items], now=now)
     for item in items:

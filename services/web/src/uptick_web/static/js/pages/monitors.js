@@ -23,7 +23,9 @@ const SORTS = {
   uptime: ["Lowest uptime first", (a, b) => (a.uptime_24h ?? 101) - (b.uptime_24h ?? 101) || byName(a, b)],
 };
 
-function byName(a, b) { return a.name.localeCompare(b.name) || a.id - b.id; }
+// One collator for every comparison: String.localeCompare builds one per call (slow over 10,000 rows).
+const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
+function byName(a, b) { return collator.compare(a.name, b.name) || a.id - b.id; }
 function time(at) { return at ? new Date(at).getTime() : 0; }
 
 export function formatUptime(value) {
