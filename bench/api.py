@@ -20,12 +20,13 @@ from urllib.parse import quote
 import httpx
 import psycopg
 
-from bench import statuspage
+from bench import dashboard, statuspage
 from bench.profile import record
 
 USERS = (10, 1_000, 10_000)
 TICKS_TOTAL = 1_000_000
 BIG_MONITOR_TICKS = 200_000  # about 35 days of one monitor checked every 30 s from two regions
+PASSWORD = "a long bench password"  # noqa: S105 - the bench users' own
 
 
 def settings(quick: bool) -> tuple[int, int]:
@@ -34,10 +35,13 @@ def settings(quick: bool) -> tuple[int, int]:
 
 
 def planned_seconds(quick: bool, request_s: float = 0.012) -> float:
-    """A guess for the plan printed up front: sign-ups and a million ticks, the cases, the profile."""
+    """A guess for the plan printed up front: sign-ups and a million ticks, the cases, the profile, the status
+    page, the dashboard's list in Chromium."""
     requests, runs = settings(quick)
     cases = 11 if quick else 12
-    return 8 + cases * (10 + runs * requests) * request_s + (3 if quick else 15) + statuspage.planned_seconds(quick)
+    browser = 10 if quick else 20
+    return (8 + cases * (10 + runs * requests) * request_s + (3 if quick else 15) + statuspage.planned_seconds(quick)
+            + browser)
 
 
 def _percentiles(samples: list[float]) -> dict[str, float]:
@@ -50,7 +54,7 @@ def _percentiles(samples: list[float]) -> dict[str, float]:
 
 
 async def _user(auth: httpx.AsyncClient, email: str) -> tuple[int, str]:
-    body = {"email": email, "password": "a long bench password"}
+    body = {"email": email, "password": PASSWORD}
     answer = await auth.post("/api/auth/signup", json=body)
     assert answer.status_code == 201, answer.text
     token = (await auth.post("/api/auth/login", json=body)).json()["access_token"]
@@ -175,6 +179,14 @@ async def run(ctx: Any, stack: Any, database_url: str, region: str) -> dict[str,
             measured[name].update({"items_per_page": items, "bytes": len(answer.content)})
             ctx.say(f"api {name}: p50 {measured[name]['p50_ms']} ms, p99 {measured[name]['p99_ms']} ms")
         ctx.add_time("api: requests", time.monotonic() - requests_began)
+        with ctx.timed("api: dashboard list in Chromium"):
+            try:
+                shown = await dashboard.run(stack.url, f"api-{max(USERS)}@bench.example", PASSWORD, max(USERS),
+                                            ctx.quick)
+            except Exception as exc:  # noqa: BLE001 - recorded; the API's figures stand
+                shown = {"skipped": f"failed: {type(exc).__name__}: {exc}"}
+        ctx.say(f"dashboard list of {max(USERS)}: " + (shown.get("skipped") or
+                f"p50 {shown['p50_ms']} ms, max {shown['max_ms']} ms (first load {shown['first_load_ms']} ms)"))
         # Where a list request's time goes: the monitors service profiled while it answers the biggest user.
         profile_began = time.monotonic()
         count, path = cases[f"monitor_list.{max(USERS)}"]
@@ -193,5 +205,5 @@ async def run(ctx: Any, stack: Any, database_url: str, region: str) -> dict[str,
     return {"requests_per_case_per_run": requests, "runs": runs, "ticks_in_table": ticks_in_table,
             "ticks_of_the_big_monitor": big_ticks, "populate_s": populated_s, "cases": measured,
             "how": "sequential requests straight to the monitors service (no router), bearer token, median of runs",
-            "profile_monitor_list": profile, "status_page": status_page,
+            "profile_monitor_list": profile, "status_page": status_page, "dashboard_list": shown,
             "seconds": round(time.monotonic() - started, 1)}

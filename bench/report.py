@@ -210,6 +210,12 @@ def _api_rows(a: dict[str, Any], add: Any, rows: list[tuple[str, str]]) -> None:
         add("  error", a["error"])
     for name, figures in (a.get("cases") or {}).items():
         rows.append((f"  {name}", f"{figures['p50_ms']:.1f} / {figures['p99_ms']:.1f}"))
+    shown = a.get("dashboard_list") or {}
+    if "p50_ms" in shown:
+        rows.append((f"  dashboard list in Chromium, {_fmt(shown['monitors'])} monitors (p50 / max ms)",
+                     f"{shown['p50_ms']:.0f} / {shown['max_ms']:.0f}"))
+    elif "skipped" in shown:
+        add("  dashboard list in Chromium", shown["skipped"])
     page = a.get("status_page") or {}
     if page:
         rows.append((f"STATUS PAGE from its snapshot ({page.get('monitors')} monitors, 90 days each)", "requests/s"))

@@ -14,10 +14,9 @@ from typing import Any
 import pytest
 from playwright.async_api import Page
 
+from uptick_devstack.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: F401 - the fixtures' browser
+
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking"]
 AXE = ROOT / "services/web/node_modules/axe-core/axe.min.js"
 SCREENSHOTS = ROOT / ".run/artifacts/screenshots"
 DESKTOP = {"width": 1280, "height": 800}
