@@ -115,6 +115,11 @@ async def test_incidents_list_detail_acknowledge_and_note(page: Page, owner: htt
     assert [e["kind"] for e in stored["events"]][-2:] == ["acknowledged", "note"]
     await check_axe(page, "incident")
     await screenshots(page, "incident")
+
+    target.mode = "ok"  # it recovers: the open page shows the resolution by itself
+    await expect(facts.locator(".pill")).to_have_text(re.compile(r"Resolved$"), timeout=45_000)
+    await expect(facts).not_to_contain_text("not yet: ongoing")
+    await expect(page.get_by_text("Resolved: the monitor is up again")).to_be_visible()
     await check_axe_dark(page, "incident")
 
 

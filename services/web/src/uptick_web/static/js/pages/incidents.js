@@ -156,23 +156,23 @@ function NoteForm({ incidentId, onAdded }) {
 
 export function IncidentPage({ params }) {
   const session = useSession();
-  const incident = useApi((signal) => api.get(`/api/incidents/${encodeURIComponent(params.id)}`, { signal }),
-    [params.id]);
+  // Kept live while it is open: its resolution and others' acknowledgements and notes appear by themselves.
+  const incident = usePoll(`/api/incidents/${encodeURIComponent(params.id)}`, null, 10000);
   const members = useMembers();
   const [actionError, setActionError] = useState(null);
   const [busy, setBusy] = useState(false);
   const editor = canEdit();
 
-  if (incident.loading && !incident.data) return html`<${Page} title="Incident"><${Loading} /><//>`;
-  if (incident.error) {
+  if (!incident.data && !incident.error) return html`<${Page} title="Incident"><${Loading} /><//>`;
+  if (!incident.data) {
     return html`<${Page} title="Incident">
-      <${ErrorBanner} error=${incident.error} onRetry=${incident.error.status === 404 ? null : incident.reload} />
+      <${ErrorBanner} error=${incident.error} onRetry=${incident.error.status === 404 ? null : incident.refresh} />
       <p><a href="/incidents">All incidents</a></p><//>`;
   }
   const data = incident.data;
   const acknowledge = async () => {
     setBusy(true); setActionError(null);
-    try { incident.setData(await api.post(`/api/incidents/${data.id}/ack`)); } catch (failure) {
+    try { await api.post(`/api/incidents/${data.id}/ack`); await incident.refresh(); } catch (failure) {
       setActionError(failure);
     } finally { setBusy(false); }
   };
@@ -180,12 +180,12 @@ export function IncidentPage({ params }) {
     disabled=${busy}>Acknowledge</button>`;
   return html`<${Page} title=${`Incident #${data.id}: ${data.monitor_name}`} actions=${actions}>
     <p><a href="/incidents">← All incidents</a></p>
-    <${ErrorBanner} error=${actionError} />
+    <${ErrorBanner} error=${actionError || incident.error} />
     <section class="card" aria-labelledby="facts-h"><h2 id="facts-h">What happened</h2>
       <${Facts} incident=${data} byId=${members.byId} session=${session} /></section>
     <section class="card" aria-labelledby="timeline-h"><h2 id="timeline-h">Timeline</h2>
       <${Timeline} events=${data.events} byId=${members.byId} session=${session} />
-      ${editor ? html`<${NoteForm} incidentId=${data.id} onAdded=${incident.reload} />`
+      ${editor ? html`<${NoteForm} incidentId=${data.id} onAdded=${incident.refresh} />`
         : html`<${Notice}>Viewers read incidents; an editor, admin or owner acknowledges them and adds notes.<//>`}
     </section>
   <//>`;
