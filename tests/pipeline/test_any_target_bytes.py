@@ -110,7 +110,7 @@ async def test_any_answer_becomes_a_stored_tick(engine: AsyncEngine, target: Tar
         outcome = await checker.check(job.url, job.timeout_seconds, job.spec)
         result = CheckResult.from_fields(result_of(job, outcome, scheduled_ms).fields())  # as the stream carries it
         async with engine.begin() as conn:
-            assert await write_batch(conn, [result]) == 1
+            assert (await write_batch(conn, [result])).stored == 1
             row = (await conn.execute(text(
                 "SELECT status, error, assertions FROM ticks WHERE monitor_id = :m AND region = 'eu-west' "
                 "AND scheduled_at = timestamptz 'epoch' + :ms * interval '1 ms'"), {"m": monitor, "ms": scheduled_ms}
