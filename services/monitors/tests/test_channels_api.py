@@ -5,6 +5,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlalchemy import text
 from standardwebhooks.webhooks import Webhook
 
 from uptick_common.netguard import parse_networks
@@ -183,3 +184,25 @@ async def test_a_webhook_body_template_is_checked_when_saved_and_fills_the_body(
     body = Webhook(made.json()["config"]["secret"]).verify(got.body, got.headers)  # signed as it was sent
     assert body == {"text": "Uptick says: Uptick test notification ({test})", "kind": "test", "how_many": 0,
                     "monitor": None, "keep": [1, True, None]}
+
+
+async def test_a_webhooks_signing_secret_is_shown_to_editors_only(api, make_user, engine) -> None:
+    # A viewer may read the channels, but the secret would let them forge the organization's webhooks.
+    bob, carol = await make_user("bob@example.com"), await make_user("carol@example.com")
+    async with engine.begin() as conn:
+        org = await conn.scalar(text("INSERT INTO organizations (name) VALUES ('Acme') RETURNING id"))
+        await conn.execute(text(
+            "INSERT INTO memberships (org_id, user_id, role) SELECT :o, id, r FROM users"
+            " JOIN (VALUES ('bob@example.com', 'editor'), ('carol@example.com', 'viewer')) v(e, r)"
+            " ON v.e = users.email"), {"o": org})
+    team = {"X-Uptick-Org": str(org)}
+    made = await api.post("/api/channels", headers={**bob, **team},
+                          json={"type": "webhook", "name": "hook", "config": {"url": "https://hooks.example/x"}})
+    assert made.status_code == 201, made.text
+    secret = made.json()["config"]["secret"]
+    assert secret.startswith("whsec_")
+    path = f"/api/channels/{made.json()['id']}"
+    assert (await api.get(path, headers={**bob, **team})).json()["config"]["secret"] == secret
+    as_viewer = {**carol, **team}
+    for answer in (await api.get(path, headers=as_viewer), await api.get("/api/channels", headers=as_viewer)):
+        assert answer.status_code == 200 and secret not in answer.text and "(hidden)" in answer.text

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
-from uptick_common.access import Editor, Viewer
+from uptick_common.access import Editor, Member, Role, Viewer
 from uptick_common.api import DbSession
 from uptick_common.problems import InvalidInput
 from uptick_monitors.channels import service
@@ -32,6 +32,10 @@ def _cursor(cursor: str | None) -> int | None:
     return int(cursor)
 
 
+def _may_edit(actor: Member) -> bool:
+    return actor.role.rank >= Role.editor.rank
+
+
 def _not_found(exc: Exception) -> HTTPException:
     return HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
 
@@ -39,7 +43,8 @@ def _not_found(exc: Exception) -> HTTPException:
 @router.get("", response_model=ChannelPage)
 async def list_channels(session: DbSession, actor: Viewer, limit: Limit = 100,
                         cursor: str | None = None) -> ChannelPage:
-    items, last = await service.list_page(session=session, org_id=actor.org_id, limit=limit, after_id=_cursor(cursor))
+    items, last = await service.list_page(session=session, org_id=actor.org_id, limit=limit, after_id=_cursor(cursor),
+                                          signing_secret=_may_edit(actor))
     return ChannelPage(items=items, next_cursor=None if last is None else str(last))
 
 
@@ -54,7 +59,8 @@ async def create_channel(session: DbSession, actor: Editor, body: ChannelCreate)
 @router.get("/{channel_id}", response_model=ChannelOut)
 async def read_channel(session: DbSession, actor: Viewer, channel_id: int) -> ChannelOut:
     try:
-        return await service.get(session=session, org_id=actor.org_id, channel_id=channel_id)
+        return await service.get(session=session, org_id=actor.org_id, channel_id=channel_id,
+                                 signing_secret=_may_edit(actor))
     except service.NotFound as exc:
         raise _not_found(exc) from exc
 

@@ -79,9 +79,14 @@ async def _health(session: AsyncSession, channel_ids: list[int]) -> dict[int, Ch
     return health
 
 
-def _out(channel: Channel, health: ChannelHealth) -> ChannelOut:
+def _out(channel: Channel, health: ChannelHealth, *, signing_secret: bool = True) -> ChannelOut:
+    """`signing_secret`: whether a webhook's current secret is shown. Only those who may change the channel see
+    it (an editor could rotate it anyway); a viewer or a read-only token reads "(hidden)"."""
+    config = channels.shown(channel.type, channel.config)
+    if not signing_secret and config.get("secret") is not None and channel.type == "webhook":
+        config["secret"] = channels.HIDDEN
     return ChannelOut(id=channel.id, type=channel.type, name=channel.name,
-                      config=channels.shown(channel.type, channel.config), is_default=channel.is_default,
+                      config=config, is_default=channel.is_default,
                       created_at=channel.created_at, updated_at=channel.updated_at, health=health)
 
 
@@ -92,8 +97,8 @@ async def _one(session: AsyncSession, org_id: int | None, channel_id: int) -> Ch
     return channel
 
 
-async def list_page(*, session: AsyncSession, org_id: int | None, limit: int,
-                    after_id: int | None) -> tuple[list[ChannelOut], int | None]:
+async def list_page(*, session: AsyncSession, org_id: int | None, limit: int, after_id: int | None,
+                    signing_secret: bool) -> tuple[list[ChannelOut], int | None]:
     query = select(Channel).where(Channel.org_id == org_id).order_by(Channel.id).limit(limit + 1)
     if after_id is not None:
         query = query.where(Channel.id > after_id)
@@ -101,12 +106,12 @@ async def list_page(*, session: AsyncSession, org_id: int | None, limit: int,
     more = len(found) > limit
     found = found[:limit]
     health = await _health(session, [c.id for c in found])
-    return [_out(c, health[c.id]) for c in found], found[-1].id if more else None
+    return [_out(c, health[c.id], signing_secret=signing_secret) for c in found], found[-1].id if more else None
 
 
-async def get(*, session: AsyncSession, org_id: int | None, channel_id: int) -> ChannelOut:
+async def get(*, session: AsyncSession, org_id: int | None, channel_id: int, signing_secret: bool) -> ChannelOut:
     channel = await _one(session, org_id, channel_id)
-    return _out(channel, (await _health(session, [channel.id]))[channel.id])
+    return _out(channel, (await _health(session, [channel.id]))[channel.id], signing_secret=signing_secret)
 
 
 async def create(*, session: AsyncSession, actor: Actor, data: ChannelCreate) -> ChannelOut:
