@@ -47,6 +47,14 @@ async def check_axe(page: Page, name: str) -> None:
     assert not bad, f"accessibility violations on {name}:\n" + "\n".join(lines)
 
 
+async def check_axe_dark(page: Page, name: str) -> None:
+    """axe with the system's dark preference (then back to light), and a dark screenshot."""
+    await page.emulate_media(color_scheme="dark")
+    await check_axe(page, f"{name} (dark)")
+    await screenshots(page, f"{name}-dark")
+    await page.emulate_media(color_scheme="light")
+
+
 async def screenshots(page: Page, name: str) -> list[Path]:
     """The page at desktop and phone sizes (full page), saved as artifacts; the viewport is restored after.
     At phone size the page must not scroll sideways (a layout a phone cannot use)."""

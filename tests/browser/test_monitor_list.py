@@ -11,7 +11,7 @@ from playwright.async_api import Page, expect
 from sqlalchemy import text
 
 from tests.browser.conftest import call_api
-from tests.browser.harness import check_axe, screenshots
+from tests.browser.harness import check_axe, check_axe_dark, screenshots
 from tests.e2e.helpers import FAST, Target
 from uptick_common.db.engine import create_engine
 from uptick_devstack.stack import Stack
@@ -41,6 +41,7 @@ async def test_a_monitor_goes_up_then_down_live(signed_in: Page, target: Target)
     await expect(row.locator("td").nth(3)).to_have_text(re.compile(r"just now|\d+ s ago"))
     await check_axe(page, "monitors")
     await screenshots(page, "monitors")
+    await check_axe_dark(page, "monitors")
 
     target.mode = "error"
     await expect(row.get_by_role("cell", name="Down", exact=True)).to_be_visible(timeout=CHECK_TIMEOUT_MS)

@@ -10,7 +10,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.browser.conftest import call_api
-from tests.browser.harness import check_axe, screenshots
+from tests.browser.harness import check_axe, check_axe_dark, screenshots
 from tests.e2e.helpers import FAST, Target
 
 CHECK_TIMEOUT_MS = 45_000
@@ -40,6 +40,7 @@ async def test_add_a_monitor_see_its_page_pause_edit_and_delete(signed_in: Page,
     await expect(page.get_by_role("alert")).to_contain_text("Some values need fixing")
     await check_axe(page, "monitor form with errors")
     await screenshots(page, "monitor-form-errors")
+    await check_axe_dark(page, "monitor-form-errors")
 
     await page.get_by_label("Check every (seconds)").fill("10")
     await page.get_by_label("Value").fill("200")
@@ -58,6 +59,7 @@ async def test_add_a_monitor_see_its_page_pause_edit_and_delete(signed_in: Page,
     await expect(page.locator(".chart canvas").first).to_be_visible()
     await check_axe(page, "monitor page")
     await screenshots(page, "monitor")
+    await check_axe_dark(page, "monitor")
 
     target.mode = "error"
     await expect(page.get_by_text("Down: HTTP 500")).to_be_visible(timeout=CHECK_TIMEOUT_MS)

@@ -15,7 +15,7 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from tests.browser.conftest import PASSWORD, sign_up
-from tests.browser.harness import check_axe, screenshots
+from tests.browser.harness import check_axe, check_axe_dark, screenshots
 from tests.e2e.helpers import Target, eventually
 from uptick_devstack.sinks import HttpSink
 from uptick_devstack.stack import Stack
@@ -38,14 +38,6 @@ async def owner(page: Page, stack: Stack, new_email: str) -> AsyncIterator[httpx
     async with httpx.AsyncClient(base_url=stack.url, timeout=30,
                                  headers={"Authorization": f"Bearer {login['access_token']}"}) as client:
         yield client
-
-
-async def check_axe_dark(page: Page, name: str) -> None:
-    """axe with the system's dark preference (then back to light), and a dark screenshot."""
-    await page.emulate_media(color_scheme="dark")
-    await check_axe(page, f"{name} (dark)")
-    await screenshots(page, f"{name}-dark")
-    await page.emulate_media(color_scheme="light")
 
 
 async def made(client: httpx.AsyncClient, path: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -65,8 +65,10 @@ function Regions({ monitor }) {
 function Chart({ monitor }) {
   const [range, setRange] = useState("24h");
   const seconds = RANGES.find(([key]) => key === range)[2];
+  // Drawn again once a minute while checks arrive (the finest rollup is a minute), not on every poll.
+  const minute = monitor.last_checked_at ? Math.floor(Date.parse(monitor.last_checked_at) / 60000) : 0;
   const series = useApi((signal) => api.get(`/api/monitors/${monitor.id}/series`,
-    { signal, query: { from: sinceSeconds(seconds) } }), [monitor.id, range]);
+    { signal, query: { from: sinceSeconds(seconds) } }), [monitor.id, range, minute]);
   const regions = series.data?.regions;
   const points = regions ? Object.values(regions).reduce((n, list) => n + list.length, 0) : 0;
   const summary = useMemo(() => (regions ? Object.entries(regions).map(([name, list]) => {
@@ -130,12 +132,11 @@ function Incident({ incident }) {
 }
 
 function Incidents({ monitor }) {
-  const incidents = useApi((signal) => api.get("/api/incidents", { signal, query: { monitor_id: monitor.id } }),
-    [monitor.id, monitor.status]);
+  const incidents = usePoll("/api/incidents", { monitor_id: monitor.id }, 10000);
   const items = incidents.data?.items;
   return html`<section class="card" aria-labelledby="incidents-title">
     <h2 id="incidents-title">Incidents</h2>
-    ${incidents.error && html`<${ErrorBanner} error=${incidents.error} onRetry=${incidents.reload} />`}
+    ${incidents.error && html`<${ErrorBanner} error=${incidents.error} onRetry=${incidents.refresh} />`}
     ${items && (items.length ? html`<ul class="incidents">${items.map((i) => html`<${Incident} key=${i.id} incident=${i} />`)}</ul>`
       : html`<p class="muted">No incidents: it has not been down.</p>`)}
   </section>`;
