@@ -1,7 +1,7 @@
 // Response times over time, one line per region, drawn by uPlot (fast on thousands of points). Drag across
 // the chart to zoom into a stretch, double-click to zoom out again.
 import uPlot from "../../vendor/uPlot.mjs";
-import { html, useEffect, useRef } from "../html.js";
+import { html, useEffect, useRef, useState } from "../html.js";
 
 const COLOURS = ["#2563eb", "#16a34a", "#d97706", "#9333ea", "#dc2626", "#0891b2", "#db2777", "#65a30d"];
 
@@ -18,12 +18,24 @@ export function columns(regions) {
   return { names, data: [times, ...ys] };
 }
 
+/** Whether the system prefers dark now; it can change while the page is open (at sunset, say). */
+function useDark() {
+  const query = window.matchMedia("(prefers-color-scheme: dark)");
+  const [dark, setDark] = useState(query.matches);
+  useEffect(() => {
+    const follow = (event) => setDark(event.matches);
+    query.addEventListener("change", follow);
+    return () => query.removeEventListener("change", follow);
+  }, []);
+  return dark;
+}
+
 export function LatencyChart({ regions, from, to, label }) {
   const box = useRef(null);
+  const dark = useDark();
   useEffect(() => {
     const element = box.current;
     const { names, data } = columns(regions);
-    const dark = window.matchMedia("(prefers-color-scheme: dark)").matches;
     const axis = { stroke: dark ? "#a3aab8" : "#596171", grid: { stroke: dark ? "#2e333d" : "#e5e7eb" },
       ticks: { stroke: dark ? "#2e333d" : "#e5e7eb" } };
     const options = {
@@ -41,6 +53,6 @@ export function LatencyChart({ regions, from, to, label }) {
     const resize = new ResizeObserver(() => plot.setSize({ width: element.clientWidth, height: 260 }));
     resize.observe(element);
     return () => { resize.disconnect(); plot.destroy(); };
-  }, [regions, from, to]);
+  }, [regions, from, to, dark]);
   return html`<div class="chart" ref=${box} role="img" aria-label=${label}></div>`;
 }

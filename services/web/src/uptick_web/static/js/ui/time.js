@@ -33,10 +33,10 @@ export function relative(at, now = Date.now()) {
 }
 
 export function RelativeTime({ at, fallback = "never" }) {
-  const now = useNow();
+  useNow(); // re-render as time passes; the text is computed from the clock now (a newer `at` may have arrived)
   if (!at) return html`<span class="muted">${fallback}</span>`;
   const date = new Date(at);
-  return html`<time datetime=${date.toISOString()} title=${date.toLocaleString()}>${relative(at, now)}</time>`;
+  return html`<time datetime=${date.toISOString()} title=${date.toLocaleString()}>${relative(at, Date.now())}</time>`;
 }
 
 export function formatDate(at) {
