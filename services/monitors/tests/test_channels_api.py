@@ -206,3 +206,12 @@ async def test_a_webhooks_signing_secret_is_shown_to_editors_only(api, make_user
     as_viewer = {**carol, **team}
     for answer in (await api.get(path, headers=as_viewer), await api.get("/api/channels", headers=as_viewer)):
         assert answer.status_code == 200 and secret not in answer.text and "(hidden)" in answer.text
+
+
+async def test_a_cursor_that_is_no_row_id_is_a_422(api, make_user) -> None:
+    # "²" passes str.isdigit() but not int(): the shared id_cursor refuses it instead of a 500.
+    me = await make_user("a@example.com")
+    for path in ("/api/channels", "/api/incidents"):
+        for cursor in ("x", "²", "1" * 19):
+            answer = await api.get(path, headers=me, params={"cursor": cursor})
+            assert answer.status_code == 422, answer.text

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
 from uptick_common.access import Editor, Member, Role, Viewer
-from uptick_common.api import DbSession
+from uptick_common.api import DbSession, id_cursor
 from uptick_common.problems import InvalidInput
 from uptick_monitors.channels import service
 from uptick_monitors.channels.schemas import (
@@ -24,14 +24,6 @@ Limit = Annotated[int, Query(ge=1, le=500)]
 NOT_FOUND = "channel not found"
 
 
-def _cursor(cursor: str | None) -> int | None:
-    if cursor is None:
-        return None
-    if not cursor.isdigit() or len(cursor) > 18:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "cursor is not valid")
-    return int(cursor)
-
-
 def _may_edit(actor: Member) -> bool:
     return actor.role.rank >= Role.editor.rank
 
@@ -43,7 +35,7 @@ def _not_found(exc: Exception) -> HTTPException:
 @router.get("", response_model=ChannelPage)
 async def list_channels(session: DbSession, actor: Viewer, limit: Limit = 100,
                         cursor: str | None = None) -> ChannelPage:
-    items, last = await service.list_page(session=session, org_id=actor.org_id, limit=limit, after_id=_cursor(cursor),
+    items, last = await service.list_page(session=session, org_id=actor.org_id, limit=limit, after_id=id_cursor(cursor),
                                           signing_secret=_may_edit(actor))
     return ChannelPage(items=items, next_cursor=None if last is None else str(last))
 
@@ -103,7 +95,7 @@ async def list_deliveries(session: DbSession, actor: Viewer, channel_id: int, li
     """Every attempt to deliver to this channel, newest first."""
     try:
         items, last = await service.deliveries(session=session, org_id=actor.org_id, channel_id=channel_id,
-                                               limit=limit, before_id=_cursor(cursor))
+                                               limit=limit, before_id=id_cursor(cursor))
     except service.NotFound as exc:
         raise _not_found(exc) from exc
     return DeliveryPage(items=items, next_cursor=None if last is None else str(last))

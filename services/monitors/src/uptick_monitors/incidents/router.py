@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, status
 
 from uptick_common.access import Editor, Viewer
-from uptick_common.api import DbSession
+from uptick_common.api import DbSession, id_cursor
 from uptick_monitors.incidents import service
 from uptick_monitors.incidents.schemas import IncidentDetail, IncidentEventOut, IncidentPage, IncidentStatus, NoteIn
 
@@ -24,10 +24,8 @@ async def list_incidents(session: DbSession, actor: Viewer, limit: Limit = 100, 
                          from_: Annotated[datetime | None, Query(alias="from")] = None,
                          to: datetime | None = None) -> IncidentPage:
     """Newest first; `from`/`to` select the incidents open at some moment in between."""
-    if cursor is not None and (not cursor.isdigit() or len(cursor) > 18):
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "cursor is not valid")
     items, last = await service.list_page(session=session, org_id=actor.org_id, limit=limit,
-                                          before_id=int(cursor) if cursor else None, monitor_id=monitor_id,
+                                          before_id=id_cursor(cursor), monitor_id=monitor_id,
                                           status=status_, since=from_, until=to)
     return IncidentPage(items=items, next_cursor=None if last is None else str(last))
 
